@@ -1,0 +1,138 @@
+# Flow Matching, Derived and Computed: build, test and benchmark the book.
+#
+#   make book    create .venv if needed, execute every notebook, build _build/html
+#   make test    unit tests, nbval on notebooks/, the book build, browser tests
+#   make serve   serve _build/html on http://127.0.0.1:$(PORT)/
+#   make bench   run benchmarks/bench_*.py into _build/bench.json and print it
+#   make clean   remove _build (the built site and the execution cache)
+#
+# Every command runs from .venv; nothing is installed outside it.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+# Python used to create the virtual environment: python3.11, else python3.
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null || echo python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+BIN    := $(VENV)/bin
+# Re-install when a requirement, the lock file or the package metadata changes.
+VENV_STAMP := $(VENV)/.fm-installed
+VENV_DEPS  := requirements.txt requirements-test.txt constraints.txt pyproject.toml
+
+BUILD := _build
+HTML  := $(BUILD)/html
+# sha256 of fm_helpers/**/*.py used by the last build (the execution cache only
+# hashes code cells, so a change to the helpers must clear it).
+HELPERS_STAMP := $(BUILD)/.fm_helpers.sha256
+PORT ?= 8000
+
+# Matplotlib never opens a window, in any target.
+export MPLBACKEND := Agg
+# Keep pip quiet about its own version; never let it prompt.
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export PIP_NO_INPUT := 1
+
+JB_FLAGS := -W -n --keep-going
+
+.PHONY: help venv book serve test unit nbval browser bench clean distclean
+
+help:
+	@sed -n '3,8p' Makefile | sed 's/^# \{0,1\}//'
+
+# --- virtual environment ------------------------------------------------------------
+
+venv: $(VENV_STAMP)
+
+$(VENV_STAMP): $(VENV_DEPS)
+	@if [ ! -x "$(PY)" ]; then \
+	  echo "Creating $(VENV) with $(PYTHON)"; \
+	  "$(PYTHON)" -m venv "$(VENV)"; \
+	fi
+	"$(PY)" -m pip install -c constraints.txt -r requirements-test.txt -e .
+	@touch "$@"
+
+# --- the book -----------------------------------------------------------------------
+
+# FM_STATIC=1 makes fm_helpers.interactive emit kernel-free HTML figure players
+# instead of ipywidgets while the book build executes the notebooks.
+book: $(VENV_STAMP)
+	@mkdir -p "$(BUILD)"
+	@new="$$(find fm_helpers -type f -name '*.py' -print0 2>/dev/null | LC_ALL=C sort -z \
+	          | xargs -0 -r sha256sum | sha256sum | cut -d' ' -f1)"; \
+	old="$$(cat "$(HELPERS_STAMP)" 2>/dev/null || true)"; \
+	all=""; \
+	if [ "$$new" != "$$old" ]; then \
+	  if [ -d "$(BUILD)/.jupyter_cache" ]; then \
+	    echo "fm_helpers changed since the last build: clearing the execution cache"; \
+	  fi; \
+	  rm -rf "$(BUILD)/.jupyter_cache"; \
+	  all="--all"; \
+	fi; \
+	status=0; \
+	FM_STATIC=1 "$(BIN)/jupyter-book" build . $(JB_FLAGS) $$all || status=$$?; \
+	if [ "$$status" -le 1 ]; then echo "$$new" > "$(HELPERS_STAMP)"; fi; \
+	if [ "$$status" -ne 0 ]; then \
+	  echo "make book: the build failed (warnings are errors); see the log above" \
+	       "and the execution reports in $(HTML)/reports/" >&2; \
+	  exit "$$status"; \
+	fi; \
+	echo; echo "The book is at: $$(cd "$(HTML)" && pwd)/index.html"
+
+serve:
+	@if [ ! -f "$(HTML)/index.html" ]; then $(MAKE) --no-print-directory book; fi
+	@echo "Serving $(HTML) at http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
+	"$(PY)" -m http.server --bind 127.0.0.1 --directory "$(HTML)" "$(PORT)"
+
+# --- tests --------------------------------------------------------------------------
+
+# Stops at the first failing step.
+test: $(VENV_STAMP)
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory nbval
+	@$(MAKE) --no-print-directory book
+	@$(MAKE) --no-print-directory browser
+
+# Unit tests (and any other test directory except the browser tests).
+# pytest exits with 5 when it collects nothing: not a failure while tests/ is empty.
+unit: $(VENV_STAMP)
+	@echo "== unit tests"
+	@status=0; env -u FM_STATIC "$(PY)" -m pytest tests --ignore=tests/browser || status=$$?; \
+	if [ "$$status" -eq 5 ]; then echo "no unit tests collected"; status=0; fi; \
+	exit "$$status"
+
+# Every stored notebook output must match a fresh run (ipywidgets mode: no FM_STATIC).
+nbval: $(VENV_STAMP)
+	@echo "== nbval"
+	@if compgen -G "notebooks/*.ipynb" > /dev/null; then \
+	  env -u FM_STATIC "$(PY)" -m pytest --nbval notebooks \
+	    --nbval-sanitize-with nbval_sanitize.cfg -p no:cacheprovider; \
+	else \
+	  echo "no notebooks in notebooks/ yet: nbval skipped"; \
+	fi
+
+# Playwright + /usr/bin/chromium against the built site (run `make book` first).
+browser: $(VENV_STAMP)
+	@echo "== browser tests"
+	"$(PY)" -m pytest tests/browser
+
+# --- benchmarks ---------------------------------------------------------------------
+
+# Each benchmarks/bench_*.py merges its figures into _build/bench.json.
+bench: $(VENV_STAMP)
+	@mkdir -p "$(BUILD)"
+	@for b in $(sort $(wildcard benchmarks/bench_*.py)); do \
+	  echo "== $$b"; \
+	  "$(PY)" "$$b"; \
+	done
+	@"$(PY)" benchmarks/report.py "$(BUILD)/bench.json"
+
+# --- cleaning -----------------------------------------------------------------------
+
+clean:
+	rm -rf "$(BUILD)"
+
+distclean: clean
+	rm -rf "$(VENV)" .pytest_cache *.egg-info

@@ -1,0 +1,179 @@
+"""The marginal path p_t(x) and the marginal vector field u_t(x), exactly, for a Gaussian mixture.
+
+For p_data = sum_k w_k N(mu_k, s_k^2 I) and the Gaussian path of a schedule, every
+quantity has a closed form. With x = alpha_t z + beta_t eps:
+
+* component k of p_t is N(alpha_t mu_k, v_k I) with v_k = alpha_t^2 s_k^2 + beta_t^2 (eq-marginal-path);
+* its posterior weight is p(k | x, t) proportional to w_k N(x; alpha_t mu_k, v_k I) (eq-posterior);
+* given k, the expected conditional field is d_alpha mu_k + c_k (x - alpha_t mu_k) with
+  c_k = (d_alpha alpha_t s_k^2 + d_beta beta_t) / v_k, which stays finite at t = 1 when s_k > 0;
+* the marginal field is the posterior-weighted average of these (eq-marginal-field).
+
+Posterior weights are computed in log space, in blocks of rows, with the expansion
+|x - a mu|^2 = |x|^2 - 2 a x.mu + a^2 |mu|^2 so that no (N, K, d) array is ever built.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .data import GaussianMixture
+from .paths import GaussianPath, as_points, check_same_dimension
+from .schedules import check_t
+
+__all__ = [
+    "marginal_density",
+    "log_marginal_density",
+    "posterior_weights",
+    "marginal_field",
+    "naive_field",
+    "monte_carlo_field",
+]
+
+# Rows per block are chosen so that one block of logits holds about this many numbers (~0.5 MB).
+_BLOCK_ELEMENTS = 1 << 16
+
+
+def _scalar_t(t) -> float:
+    t = check_t(t)
+    if np.ndim(t) != 0:
+        raise ValueError(f"t must be a single number in [0, 1] here, got an array of shape {np.shape(t)}")
+    return float(t)
+
+
+def _check_inputs(path, mixture, x):
+    if not isinstance(path, GaussianPath):
+        raise ValueError(f"path must be a paths.GaussianPath, got {type(path).__name__}")
+    if not isinstance(mixture, GaussianMixture):
+        raise ValueError(f"mixture must be a data.GaussianMixture, got {type(mixture).__name__}")
+    x = as_points(x)
+    check_same_dimension(x=x, mixture=mixture.means)
+    return x
+
+
+class _Components:
+    """Per-component constants of p_t at one time t, shared by the density, weights and field."""
+
+    def __init__(self, path: GaussianPath, mixture: GaussianMixture, t: float):
+        schedule = path.schedule
+        self.alpha, beta = schedule.alpha(t), schedule.beta(t)
+        self.var = self.alpha**2 * mixture.stds**2 + beta**2
+        if np.any(self.var == 0):
+            raise ValueError(
+                f"at t = {t:g} (beta_t = 0) the marginal path p_t is a set of point masses at the data points "
+                "(components with std 0), so it has no density and no field there; use t < 1 or stds > 0")
+        d = mixture.dim
+        mu = mixture.means
+        self.gain = (self.alpha / self.var)[:, None] * mu                      # (K, d): x . gain_k
+        self.offset = (np.log(mixture.weights) - 0.5 * d * np.log(2 * np.pi * self.var)
+                       - 0.5 * self.alpha**2 * np.sum(mu**2, axis=1) / self.var)   # (K,)
+        self.inv_two_var = 0.5 / self.var                                       # (K,): times |x|^2
+        self.same_var = bool(np.all(self.var == self.var[0]))
+        self._path, self._mixture, self._t = path, mixture, t
+
+    def field_table(self) -> np.ndarray:
+        """(K, 1 + d): column 0 holds c_k, the rest (d_alpha - c_k alpha) mu_k."""
+        schedule, t = self._path.schedule, self._t
+        d_alpha, d_beta = schedule.d_alpha(t), schedule.d_beta(t)
+        beta = schedule.beta(t)
+        c = (d_alpha * self.alpha * self._mixture.stds**2 + d_beta * beta) / self.var
+        return np.concatenate([c[:, None], (d_alpha - c * self.alpha)[:, None] * self._mixture.means], axis=1)
+
+    def unnormalised_block(self, xb: np.ndarray, drop_common_term: bool):
+        """exp(logits - rowmax) for a block of rows, and the rowmax (log-sum-exp in pieces).
+
+        With equal variances the |x|^2 term is the same for every component and cancels
+        in the weights; ``drop_common_term`` skips it then (the density adds it back).
+        """
+        logits = xb @ self.gain.T
+        logits += self.offset
+        if not (drop_common_term and self.same_var):
+            logits -= np.sum(xb**2, axis=1)[:, None] * self.inv_two_var
+        top = logits.max(axis=1)
+        logits -= top[:, None]
+        np.exp(logits, out=logits)
+        return logits, top
+
+
+def _blocks(n_rows: int, n_components: int):
+    step = max(1, _BLOCK_ELEMENTS // n_components)
+    for start in range(0, n_rows, step):
+        yield slice(start, min(start + step, n_rows))
+
+
+def log_marginal_density(path: GaussianPath, mixture: GaussianMixture, x, t) -> np.ndarray:
+    """log p_t(x) for p_t(x) = sum_k w_k N(x; alpha_t mu_k, v_k I) (eq-marginal-path), shape (...)."""
+    x = _check_inputs(path, mixture, x)
+    comps = _Components(path, mixture, _scalar_t(t))
+    flat = x.reshape(-1, x.shape[-1])
+    out = np.empty(flat.shape[0])
+    for rows in _blocks(flat.shape[0], mixture.n_components):
+        unnorm, top = comps.unnormalised_block(flat[rows], drop_common_term=False)
+        out[rows] = top + np.log(unnorm.sum(axis=1))
+    return out.reshape(x.shape[:-1])
+
+
+def marginal_density(path: GaussianPath, mixture: GaussianMixture, x, t) -> np.ndarray:
+    """p_t(x), the density of x_t = alpha_t z + beta_t eps with z ~ p_data (eq-marginal-path), shape (...)."""
+    return np.exp(log_marginal_density(path, mixture, x, t))
+
+
+def posterior_weights(path: GaussianPath, mixture: GaussianMixture, x, t) -> np.ndarray:
+    """p(k | x, t), the posterior probability of each component given x_t = x (eq-posterior), shape (..., K)."""
+    x = _check_inputs(path, mixture, x)
+    comps = _Components(path, mixture, _scalar_t(t))
+    flat = x.reshape(-1, x.shape[-1])
+    out = np.empty((flat.shape[0], mixture.n_components))
+    for rows in _blocks(flat.shape[0], mixture.n_components):
+        unnorm, _ = comps.unnormalised_block(flat[rows], drop_common_term=True)
+        out[rows] = unnorm / unnorm.sum(axis=1, keepdims=True)
+    return out.reshape(*x.shape[:-1], mixture.n_components)
+
+
+def marginal_field(path: GaussianPath, mixture: GaussianMixture, x, t) -> np.ndarray:
+    """u_t(x) = E[u_t(x|z) | x_t = x], the posterior-weighted average of conditional fields (eq-marginal-field).
+
+    Exact for the mixture; finite at t = 1 when every std is > 0. Shape (..., d).
+    Memory: one block of about 65,000 logits at a time, never an (N, K, d) array.
+    """
+    x = _check_inputs(path, mixture, x)
+    comps = _Components(path, mixture, _scalar_t(t))
+    table = comps.field_table()
+    flat = x.reshape(-1, x.shape[-1])
+    out = np.empty_like(flat)
+    for rows in _blocks(flat.shape[0], mixture.n_components):
+        unnorm, _ = comps.unnormalised_block(flat[rows], drop_common_term=True)
+        mixed = unnorm @ table
+        mixed /= unnorm.sum(axis=1)[:, None]
+        out[rows] = mixed[:, :1] * flat[rows] + mixed[:, 1:]
+    return out.reshape(x.shape)
+
+
+def naive_field(path: GaussianPath, mixture: GaussianMixture, x, t) -> np.ndarray:
+    """The unweighted average of conditional fields, int u_t(x|z) p_data(z) dz (eq-naive-field).
+
+    This is NOT the marginal field: it ignores where x is. Shape (..., d).
+    """
+    x = _check_inputs(path, mixture, x)
+    return path.conditional_field(x, mixture.mean(), _scalar_t(t))
+
+
+def monte_carlo_field(path: GaussianPath, z_samples, x, t) -> np.ndarray:
+    """Self-normalised Monte Carlo estimate of u_t(x) from data samples z_1..z_M (eq-marginal-field).
+
+    u_t(x) ~ sum_i p_t(x|z_i) u_t(x|z_i) / sum_i p_t(x|z_i). Builds (N, M, d) arrays: for checks, not speed.
+    """
+    if not isinstance(path, GaussianPath):
+        raise ValueError(f"path must be a paths.GaussianPath, got {type(path).__name__}")
+    x, z = as_points(x), as_points(z_samples, "z_samples")
+    if z.ndim != 2:
+        raise ValueError(f"z_samples must have shape (M, d), got shape {z.shape}")
+    check_same_dimension(x=x, z_samples=z)
+    t = _scalar_t(t)
+    flat = x.reshape(-1, 1, x.shape[-1])
+    log_w = path.log_density(flat, z[None, :, :], t)
+    log_w -= log_w.max(axis=1, keepdims=True)
+    w = np.exp(log_w)
+    w /= w.sum(axis=1, keepdims=True)
+    fields = path.conditional_field(flat, z[None, :, :], t)
+    return np.einsum("nm,nmd->nd", w, fields).reshape(x.shape)

@@ -1,0 +1,375 @@
+"""Noise schedules: the pair (alpha_t, beta_t) that defines a Gaussian probability path.
+
+A schedule maps time t in [0, 1] to the scale alpha_t of the data point and the
+scale beta_t of the noise, with noise at t = 0 (alpha_0 = 0, beta_0 = 1) and data
+at t = 1 (alpha_1 = 1, beta_1 = 0); see equation (eq-gaussian-path) of the book.
+Each schedule also gives the exact time derivatives d_alpha and d_beta, and the
+sympy expressions they come from, so that every derivative can be checked.
+
+All four methods are vectorised: ``t`` may be a float or an array of floats in [0, 1].
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import sympy
+
+__all__ = [
+    "Schedule",
+    "CondOT",
+    "Cosine",
+    "Polynomial",
+    "LinearVP",
+    "ExpressionSchedule",
+    "from_expressions",
+    "named_schedules",
+    "check_t",
+    "T",
+]
+
+#: The sympy symbol for time used by every schedule's expressions.
+T = sympy.Symbol("t", real=True)
+
+
+def check_t(t, name: str = "t"):
+    """Return ``t`` as a float (or float array) after checking it lies in [0, 1].
+
+    Raises ``ValueError`` naming the offending value, so that a bad time never
+    turns into a silent NaN further down.
+    """
+    try:
+        arr = np.asarray(t, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number in [0, 1], got {t!r}") from None
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be a finite number in [0, 1], got {t!r}")
+    outside = (arr < 0.0) | (arr > 1.0)
+    if np.any(outside):
+        bad = arr[outside].flat[0] if arr.ndim else float(arr)
+        raise ValueError(f"{name} must lie in [0, 1], got {bad:g}")
+    return float(arr) if arr.ndim == 0 else arr
+
+
+class Schedule:
+    """Base class: subclasses provide ``_alpha``, ``_beta``, ``_d_alpha``, ``_d_beta``
+    (numpy functions of an already checked t) and ``expressions()`` (sympy in ``T``)."""
+
+    name: str
+
+    def alpha(self, t):
+        """alpha_t, the weight of the data point z (eq-gaussian-path)."""
+        return self._finite(self._alpha, t, "alpha")
+
+    def beta(self, t):
+        """beta_t, the standard deviation of the noise (eq-gaussian-path)."""
+        return self._finite(self._beta, t, "beta")
+
+    def d_alpha(self, t):
+        """d alpha_t / dt (eq-cond-field)."""
+        return self._finite(self._d_alpha, t, "d_alpha")
+
+    def d_beta(self, t):
+        """d beta_t / dt (eq-cond-field)."""
+        return self._finite(self._d_beta, t, "d_beta")
+
+    def expressions(self) -> tuple[sympy.Expr, sympy.Expr]:
+        """(alpha, beta) as sympy expressions in the symbol ``fm_helpers.schedules.T``."""
+        raise NotImplementedError
+
+    def _finite(self, fn: Callable, t, what: str):
+        t = check_t(t)
+        with np.errstate(all="ignore"):
+            value = np.asarray(fn(np.asarray(t, dtype=float)), dtype=float)
+        value = np.broadcast_to(value, np.shape(t)).copy() if np.ndim(t) else float(value)
+        if not np.all(np.isfinite(value)):
+            where = np.asarray(t)[~np.isfinite(np.asarray(value))].flat[0] if np.ndim(t) else t
+            raise ValueError(f"{what} of schedule {self.name} is not finite at t = {where:g}")
+        return value
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class CondOT(Schedule):
+    """The conditional optimal transport schedule: alpha_t = t, beta_t = 1 - t."""
+
+    name: str = field(default="CondOT", init=False)
+
+    def _alpha(self, t):
+        return t
+
+    def _beta(self, t):
+        return 1.0 - t
+
+    def _d_alpha(self, t):
+        return np.ones_like(t)
+
+    def _d_beta(self, t):
+        return -np.ones_like(t)
+
+    def expressions(self):
+        return T, 1 - T
+
+
+@dataclass(frozen=True)
+class Cosine(Schedule):
+    """The cosine schedule: alpha_t = sin(pi t / 2), beta_t = cos(pi t / 2)."""
+
+    name: str = field(default="Cosine", init=False)
+
+    def _alpha(self, t):
+        return np.sin(0.5 * np.pi * t)
+
+    def _beta(self, t):
+        return np.cos(0.5 * np.pi * t)
+
+    def _d_alpha(self, t):
+        return 0.5 * np.pi * np.cos(0.5 * np.pi * t)
+
+    def _d_beta(self, t):
+        return -0.5 * np.pi * np.sin(0.5 * np.pi * t)
+
+    def expressions(self):
+        return sympy.sin(sympy.pi * T / 2), sympy.cos(sympy.pi * T / 2)
+
+
+@dataclass(frozen=True)
+class Polynomial(Schedule):
+    """The polynomial schedule: alpha_t = t^n, beta_t = 1 - t^n, for a real n >= 1."""
+
+    n: float = 2.0
+    name: str = field(default="", init=False)
+
+    def __post_init__(self):
+        if not (isinstance(self.n, (int, float)) and math.isfinite(self.n) and self.n >= 1):
+            raise ValueError(f"Polynomial needs a finite exponent n >= 1 (so that d_alpha is finite at t = 0), got {self.n!r}")
+        object.__setattr__(self, "name", f"Polynomial(n={self.n:g})")
+
+    def _alpha(self, t):
+        return t**self.n
+
+    def _beta(self, t):
+        return 1.0 - t**self.n
+
+    def _d_alpha(self, t):
+        return self.n * t ** (self.n - 1)
+
+    def _d_beta(self, t):
+        return -self.n * t ** (self.n - 1)
+
+    def expressions(self):
+        n = sympy.nsimplify(self.n)
+        return T**n, 1 - T**n
+
+
+@dataclass(frozen=True)
+class LinearVP(Schedule):
+    """The linear variance-preserving schedule: alpha_t = t, beta_t = sqrt(1 - t^2).
+
+    alpha_t^2 + beta_t^2 = 1 for every t. Its d_beta = -t / sqrt(1 - t^2) is
+    infinite at t = 1, and ``d_beta(1.0)`` says so with a ``ValueError``.
+    """
+
+    name: str = field(default="LinearVP", init=False)
+
+    def _alpha(self, t):
+        return t
+
+    def _beta(self, t):
+        return np.sqrt(1.0 - t**2)
+
+    def _d_alpha(self, t):
+        return np.ones_like(t)
+
+    def _d_beta(self, t):
+        return -t / np.sqrt(1.0 - t**2)
+
+    def expressions(self):
+        return T, sympy.sqrt(1 - T**2)
+
+
+def named_schedules() -> dict[str, Schedule]:
+    """The four schedules every chapter offers in its selector, by display name."""
+    schedules = [CondOT(), Cosine(), Polynomial(2), LinearVP()]
+    return {s.name: s for s in schedules}
+
+
+# --------------------------------------------------------------------------------------
+# Schedules typed by a reader: parsed by walking Python's syntax tree against a whitelist,
+# built into sympy by hand. Nothing the reader types is ever evaluated as Python.
+# --------------------------------------------------------------------------------------
+
+MAX_FORMULA_LENGTH = 200
+_MAX_NODES = 80
+_MAX_CONSTANT = 1e6
+_MAX_EXPONENT = 64
+
+_FUNCTIONS: dict[str, Callable] = {
+    "sin": sympy.sin,
+    "cos": sympy.cos,
+    "tan": sympy.tan,
+    "exp": sympy.exp,
+    "log": sympy.log,
+    "sqrt": sympy.sqrt,
+    "sinh": sympy.sinh,
+    "cosh": sympy.cosh,
+    "tanh": sympy.tanh,
+    "asin": sympy.asin,
+    "acos": sympy.acos,
+    "atan": sympy.atan,
+    "abs": sympy.Abs,
+}
+_CONSTANTS = {"pi": sympy.pi, "e": sympy.E, "t": T}
+_BINARY = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+    ast.Pow: lambda a, b: a**b,
+}
+_MAX_DIGITS = 6  # a constant power such as 10**7 or (2**60)**60 is refused before sympy computes it
+
+
+def parse_formula(text: str, what: str = "formula") -> sympy.Expr:
+    """Turn a formula in ``t`` into a sympy expression without evaluating any Python.
+
+    Allowed: numbers, ``t``, ``pi``, ``e``, + - * / and ** (or ^) for powers, parentheses and the functions
+    sin cos tan exp log sqrt sinh cosh tanh asin acos atan abs.
+    """
+    if not isinstance(text, str):
+        raise ValueError(f"{what} must be a string formula in t, got {type(text).__name__}")
+    if len(text) > MAX_FORMULA_LENGTH:
+        raise ValueError(f"{what} is too long ({len(text)} characters; at most {MAX_FORMULA_LENGTH})")
+    if not text.strip():
+        raise ValueError(f"{what} is empty; type a formula in t such as 't' or '1 - t'")
+    # Readers write t^2 for a power; in Python ^ binds more loosely than -, so rewrite it as text.
+    try:
+        tree = ast.parse(text.strip().replace("^", "**"), mode="eval")
+    except SyntaxError as err:
+        raise ValueError(f"{what} is not a valid formula: {err.msg} in {text!r}") from None
+    if sum(1 for _ in ast.walk(tree)) > _MAX_NODES:
+        raise ValueError(f"{what} is too complicated (more than {_MAX_NODES} syntax nodes)")
+    return _build(tree.body, what)
+
+
+def _build(node: ast.AST, what: str) -> sympy.Expr:
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        if abs(node.value) > _MAX_CONSTANT:
+            raise ValueError(f"{what}: the number {node.value!r} is too large (at most {_MAX_CONSTANT:g})")
+        return sympy.nsimplify(node.value)
+    if isinstance(node, ast.Name):
+        if node.id in _CONSTANTS:
+            return _CONSTANTS[node.id]
+        raise ValueError(f"{what}: unknown name {node.id!r}; allowed are t, pi, e and {', '.join(_FUNCTIONS)}")
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        operand = _build(node.operand, what)
+        return -operand if isinstance(node.op, ast.USub) else operand
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+        left, right = _build(node.left, what), _build(node.right, what)
+        if isinstance(node.op, ast.Pow):
+            _check_power(left, right, what)
+        return _BINARY[type(node.op)](left, right)
+    if isinstance(node, ast.Call):
+        if not isinstance(node.func, ast.Name) or node.func.id not in _FUNCTIONS:
+            name = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
+            raise ValueError(f"{what}: unknown function {name!r}; allowed are {', '.join(_FUNCTIONS)}")
+        if node.keywords or len(node.args) != 1:
+            raise ValueError(f"{what}: {node.func.id}() takes exactly one argument")
+        return _FUNCTIONS[node.func.id](_build(node.args[0], what))
+    snippet = ast.unparse(node) if hasattr(ast, "unparse") else type(node).__name__
+    raise ValueError(f"{what}: {snippet!r} is not allowed; use numbers, t, + - * / ^ and functions like sin, exp, sqrt")
+
+
+def _check_power(base: sympy.Expr, exponent: sympy.Expr, what: str) -> None:
+    if exponent.is_number and abs(complex(exponent)) > _MAX_EXPONENT:
+        raise ValueError(f"{what}: the exponent {exponent} is too large (at most {_MAX_EXPONENT})")
+    if base.is_number and exponent.is_number and base != 0:
+        digits = abs(complex(exponent)) * math.log10(max(abs(complex(base)), 1e-300))
+        if abs(digits) > _MAX_DIGITS:
+            raise ValueError(f"{what}: the number {base}**{exponent} is too large (more than {_MAX_DIGITS} digits)")
+
+
+@dataclass(frozen=True)
+class ExpressionSchedule(Schedule):
+    """A schedule built from sympy expressions by ``from_expressions``."""
+
+    alpha_expr: sympy.Expr
+    beta_expr: sympy.Expr
+    name: str = ""
+    _fns: tuple = field(default=(), repr=False, compare=False)
+
+    def __post_init__(self):
+        exprs = (self.alpha_expr, self.beta_expr, sympy.diff(self.alpha_expr, T), sympy.diff(self.beta_expr, T))
+        fns = tuple(sympy.lambdify(T, e, modules="numpy") for e in exprs)
+        object.__setattr__(self, "_fns", fns)
+        if not self.name:
+            object.__setattr__(self, "name", f"alpha = {sympy.sstr(self.alpha_expr)}, beta = {sympy.sstr(self.beta_expr)}")
+
+    def _alpha(self, t):
+        return self._fns[0](t)
+
+    def _beta(self, t):
+        return self._fns[1](t)
+
+    def _d_alpha(self, t):
+        return self._fns[2](t)
+
+    def _d_beta(self, t):
+        return self._fns[3](t)
+
+    def expressions(self):
+        return self.alpha_expr, self.beta_expr
+
+
+def from_expressions(alpha: str, beta: str, name: str = "") -> ExpressionSchedule:
+    """Build a schedule from two formulas in ``t``, checked against the path's boundary conditions.
+
+    The formulas are parsed against a whitelist (see ``parse_formula``), differentiated by
+    sympy and turned into numpy functions. Raises ``ValueError`` saying what is wrong when
+    a formula is not allowed, when alpha_0 != 0, alpha_1 != 1, beta_0 != 1 or beta_1 != 0,
+    or when alpha or beta is not real and finite somewhere on [0, 1].
+    """
+    alpha_expr = parse_formula(alpha, "alpha")
+    beta_expr = parse_formula(beta, "beta")
+    for label, expr in (("alpha", alpha_expr), ("beta", beta_expr)):
+        extra = expr.free_symbols - {T}
+        if extra:
+            raise ValueError(f"{label} may depend only on t, found {sorted(map(str, extra))}")
+    schedule = ExpressionSchedule(alpha_expr, beta_expr, name=name)
+    _check_real_and_finite(schedule)
+    _check_boundaries(schedule)
+    return schedule
+
+
+def _check_real_and_finite(schedule: ExpressionSchedule) -> None:
+    grid = np.linspace(0.0, 1.0, 1001)
+    for label, fn in (("alpha", schedule._fns[0]), ("beta", schedule._fns[1])):
+        with np.errstate(all="ignore"):
+            try:
+                values = np.broadcast_to(np.asarray(fn(grid)), grid.shape)
+            except (TypeError, ValueError, ZeroDivisionError, OverflowError) as err:
+                raise ValueError(f"{label} cannot be evaluated on [0, 1]: {err}") from None
+        if np.iscomplexobj(values):
+            imaginary = np.abs(values.imag) > 1e-12
+            if np.any(imaginary):
+                raise ValueError(f"{label} is not real at t = {grid[imaginary][0]:g}")
+            values = values.real
+        bad = ~np.isfinite(values.astype(float))
+        if np.any(bad):
+            raise ValueError(f"{label} is not real and finite at t = {grid[bad][0]:g}")
+
+
+def _check_boundaries(schedule: ExpressionSchedule) -> None:
+    wanted = (("alpha", schedule.alpha_expr, 0, 0), ("alpha", schedule.alpha_expr, 1, 1),
+              ("beta", schedule.beta_expr, 0, 1), ("beta", schedule.beta_expr, 1, 0))
+    for label, expr, t_value, target in wanted:
+        value = complex(sympy.N(expr.subs(T, t_value)))
+        if not abs(value - target) < 1e-9:
+            shown = f"{value.real:.6g}" if abs(value.imag) < 1e-12 else f"{value:.6g}"
+            raise ValueError(f"{label}({t_value}) must equal {target}, but {label} = {sympy.sstr(expr)} gives {shown}")
