@@ -13,7 +13,7 @@ import numpy as np
 
 from .paths import as_points
 
-__all__ = ["GaussianMixture", "two_cities", "eight_gaussians", "from_points", "CITIES", "square_grid"]
+__all__ = ["GaussianMixture", "two_cities", "eight_gaussians", "from_points", "CITIES", "square_grid", "rect_grid"]
 
 #: Positions in units of 100 km east and north of San Diego (the noise is centred there).
 CITIES = {
@@ -113,6 +113,14 @@ def from_points(points) -> GaussianMixture:
 
 def square_grid(low: float, high: float, n: int) -> np.ndarray:
     """An n x n grid of 2-D points over [low, high]^2, shape (n, n, 2), indexed [row = y, column = x]."""
-    axis = np.linspace(low, high, n)
-    xx, yy = np.meshgrid(axis, axis)
+    return rect_grid((low, high, low, high), n)
+
+
+def rect_grid(extent, n: int) -> np.ndarray:
+    """An n x n grid of 2-D points over extent = (x_low, x_high, y_low, y_high), shape (n, n, 2).
+
+    Row i holds one y value, column j one x value: the layout ``imshow(..., origin="lower")`` expects.
+    """
+    x_low, x_high, y_low, y_high = extent
+    xx, yy = np.meshgrid(np.linspace(x_low, x_high, n), np.linspace(y_low, y_high, n))
     return np.stack([xx, yy], axis=-1)
