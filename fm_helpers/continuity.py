@@ -8,6 +8,8 @@ violates the equation, not that the differences are rough.
 
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import dataclass
 from typing import Callable
 
@@ -20,7 +22,7 @@ __all__ = ["divergence", "time_derivative", "continuity_residual", "ContinuityCh
 
 
 def _check_step(h, name):
-    if not (np.isscalar(h) and np.isfinite(h) and h > 0):
+    if isinstance(h, bool) or not isinstance(h, numbers.Real) or not (math.isfinite(h) and h > 0):
         raise ValueError(f"{name} must be a positive step size, got {h!r}")
 
 

@@ -7,6 +7,7 @@ exactly for it.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,8 +35,8 @@ class GaussianMixture:
 
     def __init__(self, means, stds=0.0, weights=None):
         means = as_points(means, "means")
-        if means.ndim != 2:
-            raise ValueError(f"means must have shape (K, d), got shape {means.shape}")
+        if means.ndim != 2 or means.shape[0] == 0:
+            raise ValueError(f"means must have shape (K, d) with at least one component, got shape {means.shape}")
         k = means.shape[0]
         stds = np.broadcast_to(np.asarray(stds, dtype=float), (k,)) if np.ndim(stds) == 0 else np.asarray(stds, dtype=float)
         if stds.shape != (k,):
@@ -68,7 +69,7 @@ class GaussianMixture:
         """n draws from the mixture, shape (n, d); with ``return_labels`` also the component of each."""
         if not isinstance(rng, np.random.Generator):
             raise ValueError(f"rng must be a numpy Generator (np.random.default_rng(seed)), got {type(rng).__name__}")
-        if int(n) != n or n < 0:
+        if isinstance(n, bool) or not isinstance(n, numbers.Real) or not float(n).is_integer() or n < 0:
             raise ValueError(f"n must be a non-negative integer, got {n!r}")
         labels = rng.choice(self.n_components, size=int(n), p=self.weights)
         z = self.means[labels] + self.stds[labels, None] * rng.standard_normal((int(n), self.dim))

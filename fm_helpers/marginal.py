@@ -74,9 +74,9 @@ class _Components:
     def field_table(self) -> np.ndarray:
         """(K, 1 + d): column 0 holds c_k, the rest (d_alpha - c_k alpha) mu_k."""
         schedule, t = self._path.schedule, self._t
-        d_alpha, d_beta = schedule.d_alpha(t), schedule.d_beta(t)
-        beta = schedule.beta(t)
-        c = (d_alpha * self.alpha * self._mixture.stds**2 + d_beta * beta) / self.var
+        # beta_d_beta rather than d_beta * beta: it stays finite at t = 1 where d_beta may not (LinearVP).
+        d_alpha, beta_d_beta = schedule.d_alpha(t), schedule.beta_d_beta(t)
+        c = (d_alpha * self.alpha * self._mixture.stds**2 + beta_d_beta) / self.var
         return np.concatenate([c[:, None], (d_alpha - c * self.alpha)[:, None] * self._mixture.means], axis=1)
 
     def unnormalised_block(self, xb: np.ndarray, drop_common_term: bool):

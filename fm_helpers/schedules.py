@@ -77,6 +77,17 @@ class Schedule:
         """d beta_t / dt (eq-cond-field)."""
         return self._finite(self._d_beta, t, "d_beta")
 
+    def beta_d_beta(self, t):
+        """beta_t * d beta_t / dt = (1/2) d(beta_t^2)/dt, used by the marginal field.
+
+        Finite at t = 1 even where d_beta is not (LinearVP: beta d_beta = -t), so the
+        marginal field of a mixture with stds > 0 can be evaluated at t = 1.
+        """
+        return self._finite(self._beta_d_beta, t, "beta * d_beta")
+
+    def _beta_d_beta(self, t):
+        return self._beta(t) * self._d_beta(t)
+
     def expressions(self) -> tuple[sympy.Expr, sympy.Expr]:
         """(alpha, beta) as sympy expressions in the symbol ``fm_helpers.schedules.T``."""
         raise NotImplementedError
@@ -123,14 +134,16 @@ class Cosine(Schedule):
 
     name: str = field(default="Cosine", init=False)
 
+    # cos(pi t / 2) is written as sin(pi (1 - t) / 2) so that beta_1 and d_alpha(1) are exactly 0:
+    # in floating point np.cos(np.pi / 2) is 6e-17, which would make the x-form field finite but huge at t = 1.
     def _alpha(self, t):
         return np.sin(0.5 * np.pi * t)
 
     def _beta(self, t):
-        return np.cos(0.5 * np.pi * t)
+        return np.sin(0.5 * np.pi * (1.0 - t))
 
     def _d_alpha(self, t):
-        return 0.5 * np.pi * np.cos(0.5 * np.pi * t)
+        return 0.5 * np.pi * np.sin(0.5 * np.pi * (1.0 - t))
 
     def _d_beta(self, t):
         return -0.5 * np.pi * np.sin(0.5 * np.pi * t)
@@ -189,6 +202,9 @@ class LinearVP(Schedule):
 
     def _d_beta(self, t):
         return -t / np.sqrt(1.0 - t**2)
+
+    def _beta_d_beta(self, t):
+        return -t
 
     def expressions(self):
         return T, sympy.sqrt(1 - T**2)
@@ -274,16 +290,26 @@ def _build(node: ast.AST, what: str) -> sympy.Expr:
         left, right = _build(node.left, what), _build(node.right, what)
         if isinstance(node.op, ast.Pow):
             _check_power(left, right, what)
-        return _BINARY[type(node.op)](left, right)
+        return _defined(_BINARY[type(node.op)](left, right), node, what)
     if isinstance(node, ast.Call):
         if not isinstance(node.func, ast.Name) or node.func.id not in _FUNCTIONS:
             name = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
             raise ValueError(f"{what}: unknown function {name!r}; allowed are {', '.join(_FUNCTIONS)}")
         if node.keywords or len(node.args) != 1:
             raise ValueError(f"{what}: {node.func.id}() takes exactly one argument")
-        return _FUNCTIONS[node.func.id](_build(node.args[0], what))
+        return _defined(_FUNCTIONS[node.func.id](_build(node.args[0], what)), node, what)
     snippet = ast.unparse(node) if hasattr(ast, "unparse") else type(node).__name__
     raise ValueError(f"{what}: {snippet!r} is not allowed; use numbers, t, + - * / ^ and functions like sin, exp, sqrt")
+
+
+_UNDEFINED = (sympy.zoo, sympy.oo, sympy.S.NegativeInfinity, sympy.nan)
+
+
+def _defined(expr: sympy.Expr, node: ast.AST, what: str) -> sympy.Expr:
+    """Refuse a part that sympy has already found infinite or undefined, such as 1/0 or log(0)."""
+    if expr.has(*_UNDEFINED):
+        raise ValueError(f"{what}: {ast.unparse(node)!r} is not finite (a division by zero or a log of 0)")
+    return expr
 
 
 def _check_power(base: sympy.Expr, exponent: sympy.Expr, what: str) -> None:
@@ -303,19 +329,33 @@ class ExpressionSchedule(Schedule):
     beta_expr: sympy.Expr
     name: str = ""
     _fns: tuple = field(default=(), repr=False, compare=False)
+    _ends: tuple = field(default=(), repr=False, compare=False)
 
     def __post_init__(self):
-        exprs = (self.alpha_expr, self.beta_expr, sympy.diff(self.alpha_expr, T), sympy.diff(self.beta_expr, T))
+        d_beta = sympy.diff(self.beta_expr, T)
+        exprs = (self.alpha_expr, self.beta_expr, sympy.diff(self.alpha_expr, T), d_beta,
+                 self.beta_expr * d_beta)  # sympy cancels e.g. sqrt(1 - t^2) * (-t / sqrt(1 - t^2)) = -t
         fns = tuple(sympy.lambdify(T, e, modules="numpy") for e in exprs)
         object.__setattr__(self, "_fns", fns)
+        # alpha and beta at t = 0 and t = 1 as sympy computes them exactly (cos(pi/2) is 0, where
+        # numpy gives 6e-17): a beta_1 that is not exactly 0 would hide the singularity of the x-form field.
+        object.__setattr__(self, "_ends", tuple(tuple(_exact_value(e, end) for end in (0, 1))
+                                               for e in (self.alpha_expr, self.beta_expr)))
         if not self.name:
             object.__setattr__(self, "name", f"alpha = {sympy.sstr(self.alpha_expr)}, beta = {sympy.sstr(self.beta_expr)}")
 
+    def _with_exact_ends(self, i: int, t):
+        value = self._fns[i](t)
+        for end, exact in zip((0.0, 1.0), self._ends[i]):
+            if exact is not None:
+                value = np.where(t == end, exact, value)
+        return value
+
     def _alpha(self, t):
-        return self._fns[0](t)
+        return self._with_exact_ends(0, t)
 
     def _beta(self, t):
-        return self._fns[1](t)
+        return self._with_exact_ends(1, t)
 
     def _d_alpha(self, t):
         return self._fns[2](t)
@@ -323,8 +363,17 @@ class ExpressionSchedule(Schedule):
     def _d_beta(self, t):
         return self._fns[3](t)
 
+    def _beta_d_beta(self, t):
+        return self._fns[4](t)
+
     def expressions(self):
         return self.alpha_expr, self.beta_expr
+
+
+def _exact_value(expr: sympy.Expr, t_value: int):
+    """expr at t = t_value as a float when sympy finds it real and finite, else None."""
+    value = expr.subs(T, t_value)
+    return float(value) if value.is_real and value.is_finite else None
 
 
 def from_expressions(alpha: str, beta: str, name: str = "") -> ExpressionSchedule:

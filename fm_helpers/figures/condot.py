@@ -1,0 +1,466 @@
+"""Chapter 3's figures: the CondOT path, straight lines at constant speed, and how straight other schedules are.
+
+* ``CondOTFigure``: trajectories of a few noise samples under the selected schedule, either the
+  conditional paths psi_t(eps|z) (eq-flow) or the marginal paths obtained by integrating the marginal
+  field (eq-marginal-field), with the current points and their velocities, a panel of the speed |u|
+  against t, and the measured straightness.
+* ``straightness_table`` / ``straightness_figure``: chord length / arc length of conditional and marginal
+  trajectories for each schedule, measured from the trajectories themselves.
+* ``offpath_speed_figure``: |u_t(x|z)| of the x-form field (eq-condot-field) against 1 - t, on and off the path.
+* ``beads_figure``: conditional paths of CondOT and Cosine with beads at equal time steps (the chapter's opening).
+* ``derivation_latex``: a sympy derivation of ``fm_helpers.symbolic`` as one display, each step numbered and
+  followed by its reason.
+
+Static figures are ``matplotlib.figure.Figure`` objects (no pyplot), to be the last expression of a cell.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from .. import data, ode, symbolic
+from ..marginal import marginal_field
+from ..paths import GaussianPath, as_points
+from ..schedules import Schedule, named_schedules
+from .base import COLORS, LiveFigure, resolve_schedule
+
+__all__ = [
+    "CondOTFigure",
+    "chord_arc_ratio",
+    "defined_times",
+    "conditional_trajectories",
+    "conditional_speeds",
+    "speed_ratio",
+    "marginal_trajectories",
+    "straightness_table",
+    "straightness_figure",
+    "offpath_speed_figure",
+    "beads_figure",
+    "derivation_latex",
+]
+
+_EXTENT = (-3.0, 4.0, -2.6, 5.0)  # east from, east to, north from, north to (100 km around San Diego)
+MAX_STARTS = 12
+#: times at which conditional trajectories and speeds are tabulated
+T_GRID = np.linspace(0.0, 1.0, 201)
+#: RK4 steps for marginal trajectories
+MARGINAL_STEPS = 100
+_LINESTYLES = ("-", "--", "-.", ":")
+_HATCHES = ("", "//", "..", "xx")
+
+
+# --------------------------------------------------------------------------------------
+# Measuring straightness and speed
+# --------------------------------------------------------------------------------------
+
+def chord_arc_ratio(trajectory) -> np.ndarray:
+    """Chord length / arc length of trajectories sampled at successive times, shape (T, ..., d) -> (...).
+
+    The arc length is the length of the polyline through the samples, so the ratio is 1 for a
+    straight segment travelled in one direction and smaller the more the trajectory bends.
+    A trajectory that does not move at all counts as straight (ratio 1).
+    """
+    traj = as_points(trajectory, "trajectory")
+    if traj.ndim < 2 or traj.shape[0] < 2:
+        raise ValueError(f"trajectory must have shape (T, ..., d) with T >= 2 samples in time, got shape {traj.shape}")
+    arc = np.linalg.norm(np.diff(traj, axis=0), axis=-1).sum(axis=0)
+    chord = np.linalg.norm(traj[-1] - traj[0], axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(arc > 0, chord / np.where(arc > 0, arc, 1.0), 1.0)
+
+
+def defined_times(schedule: Schedule, ts) -> np.ndarray:
+    """Boolean mask of the times in ``ts`` where d_alpha and d_beta are finite (LinearVP: all but t = 1)."""
+    ts = np.asarray(ts, dtype=float)
+    try:
+        schedule.d_alpha(ts), schedule.d_beta(ts)
+        return np.ones(ts.shape, dtype=bool)
+    except ValueError:
+        pass
+    mask = np.zeros(ts.shape, dtype=bool)
+    for i, t in enumerate(ts.flat):  # only reached for a schedule with a singular derivative
+        try:
+            schedule.d_alpha(float(t)), schedule.d_beta(float(t))
+            mask.flat[i] = True
+        except ValueError:
+            pass
+    return mask
+
+
+def conditional_trajectories(schedule: Schedule, eps, z, ts=T_GRID) -> np.ndarray:
+    """psi_t(eps|z) = alpha_t z + beta_t eps (eq-flow) at each time of ``ts``: shape (T, N, d) for eps, z (N, d)."""
+    return GaussianPath(schedule).flow(eps, z, np.asarray(ts, dtype=float)[:, None])
+
+
+def conditional_speeds(schedule: Schedule, eps, z, ts=T_GRID) -> np.ndarray:
+    """|u_t(x|z)| along psi_t(eps|z), from the noise form |d_alpha z + d_beta eps| (eq-cond-field-noise).
+
+    Shape (T, N). NaN where the speed is not finite (LinearVP at t = 1, where d_beta is infinite).
+    """
+    ts = np.asarray(ts, dtype=float)
+    eps, z = as_points(eps, "eps"), as_points(z, "z")
+    ok = defined_times(schedule, ts)
+    speeds = np.full((ts.size, eps.shape[0]), np.nan)
+    field = GaussianPath(schedule).conditional_field_from_noise(eps, z, ts[ok][:, None])
+    speeds[ok] = np.linalg.norm(field, axis=-1)
+    return speeds
+
+
+def speed_ratio(speeds) -> np.ndarray:
+    """max speed / min speed of each trajectory, speeds (T, N) -> (N,).
+
+    Infinite when a trajectory stops (min speed 0) or its speed is not finite somewhere (NaN).
+    """
+    speeds = np.asarray(speeds, dtype=float)
+    top, low = np.max(speeds, axis=0), np.min(speeds, axis=0)   # NaN propagates
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = top / low
+    return np.where(np.isnan(top) | (low == 0), np.inf, ratio)
+
+
+def marginal_trajectories(schedule: Schedule, mixture: data.GaussianMixture, x0, steps: int = MARGINAL_STEPS):
+    """Integrate dx/dt = u_t(x) (eq-marginal-field) from x0 (N, d) with RK4; returns (times (steps + 1,), (steps + 1, N, d)).
+
+    The mixture's stds must be > 0 so that the field is finite at t = 1.
+    """
+    path = GaussianPath(schedule)
+    trajectory = ode.integrate(lambda x, t: marginal_field(path, mixture, x, t), x0, 0.0, 1.0, steps, "rk4")
+    return np.linspace(0.0, 1.0, steps + 1), trajectory
+
+
+def straightness_table(mixture: data.GaussianMixture | None = None, n: int = 400, seed: int = 0,
+                       steps: int = MARGINAL_STEPS, schedules: dict | None = None) -> dict[str, dict]:
+    """Measured straightness of each schedule's trajectories from n noise samples.
+
+    For each schedule: ``conditional`` = mean chord/arc of psi_t(eps|z) with z drawn independently from the
+    mixture, ``speed_ratio`` = median over those paths of max speed / min speed, and ``marginal`` = mean
+    chord/arc of the trajectories of the marginal field started from the same eps (RK4, ``steps`` steps);
+    ``marginal_end`` holds their end points X_1, shape (n, d).
+    """
+    mixture = data.two_cities() if mixture is None else mixture
+    schedules = named_schedules() if schedules is None else schedules
+    rng = np.random.default_rng(seed)
+    eps = rng.standard_normal((n, mixture.dim))
+    z = mixture.sample(n, rng)
+    table = {}
+    for name, schedule in schedules.items():
+        cond = conditional_trajectories(schedule, eps, z)
+        _, marg = marginal_trajectories(schedule, mixture, eps, steps)
+        table[name] = {
+            "conditional": float(chord_arc_ratio(cond).mean()),
+            "speed_ratio": float(np.median(speed_ratio(conditional_speeds(schedule, eps, z)))),
+            "marginal": float(chord_arc_ratio(marg).mean()),
+            "marginal_end": marg[-1],
+        }
+    return table
+
+
+def straightness_figure(columns: dict[str, dict[str, float]]) -> Figure:
+    """A grouped bar chart of mean chord/arc per schedule; ``columns`` maps a bar label to {schedule: value}."""
+    if not columns:
+        raise ValueError("straightness_figure needs at least one column of values, e.g. {'conditional': {...}}")
+    names = list(next(iter(columns.values())))
+    fig = Figure(figsize=(7.5, 3.4), dpi=100, layout="constrained")
+    ax = fig.add_subplot()
+    width = 0.8 / len(columns)
+    colors = [COLORS["conditional"], COLORS["field"], COLORS["accent"], COLORS["noise"]]
+    for j, (label, values) in enumerate(columns.items()):
+        xs = np.arange(len(names)) + (j - (len(columns) - 1) / 2) * width
+        heights = [values[name] for name in names]
+        bars = ax.bar(xs, heights, width * 0.92, label=label, color=colors[j % len(colors)],
+                      hatch=_HATCHES[j % len(_HATCHES)], edgecolor="white", linewidth=0.5)
+        ax.bar_label(bars, labels=[f"{h:.3f}" for h in heights], fontsize=7, padding=2)
+    ax.set(xticks=np.arange(len(names)), xticklabels=names, ylim=(0, 1.22), yticks=np.linspace(0, 1, 6),
+           ylabel="mean chord length / arc length",
+           xlabel="schedule", title="How straight are the trajectories? (1 = a straight segment)")
+    ax.legend(loc="upper center", ncols=len(columns), fontsize=8, frameon=False)
+    return fig
+
+
+def offpath_speed_figure(x_off, z, eps, schedules: dict | None = None) -> Figure:
+    """Log-log plot of |u_t(x|z)| (x-form, eq-cond-field) against 1 - t at a fixed point x off the path, per schedule,
+    and for CondOT along the path x = psi_t(eps|z), where it stays |z - eps| (eq-condot-field)."""
+    schedules = named_schedules() if schedules is None else schedules
+    x_off, z, eps = (np.asarray(a, dtype=float) for a in (x_off, z, eps))
+    remaining = np.logspace(-8, 0, 161)[:-1]       # 1 - t from 1e-8 up to 0.9 (t from 0.1 to 1 - 1e-8)
+    remaining = remaining[remaining <= 0.9]
+    ts = 1.0 - remaining
+    fig = Figure(figsize=(7.0, 3.6), dpi=100, layout="constrained")
+    ax = fig.add_subplot()
+    greys = ("0.05", "0.35", "0.55", COLORS["accent"])
+    for (name, schedule), ls, color in zip(schedules.items(), _LINESTYLES, greys):
+        u = GaussianPath(schedule).conditional_field(x_off, z, ts[:, None])
+        ax.loglog(remaining, np.linalg.norm(u, axis=-1), ls=ls, lw=1.8, color=color, label=f"off the path, {name}")
+    condot = GaussianPath(named_schedules()["CondOT"])
+    on_path = condot.flow(eps, z, ts[:, None])
+    u_on = condot.conditional_field(on_path, z, ts[:, None])
+    ax.loglog(remaining, np.linalg.norm(u_on, axis=-1), color=COLORS["conditional"], lw=3, alpha=0.8,
+              label=r"on the path, CondOT: $x = \psi_t(\varepsilon|z)$")
+    ax.invert_xaxis()
+    ax.set(xlabel=r"time left $1 - t$ (log scale; $t \to 1$ to the right)", ylabel=r"speed $|u_t(x|z)|$ (log scale)",
+           title=r"The field $u_t(x|z)$ as $t \to 1$: off the path and on it")
+    ax.legend(fontsize=7.5, loc="upper left")
+    return fig
+
+
+def beads_figure(schedule_names=("CondOT", "Cosine"), n: int = 6, seed: int = 0) -> Figure:
+    """Conditional paths psi_t(eps|z) of n noise samples, one panel per schedule, with beads at t = 0, 0.1, ..., 1.
+
+    Equal time steps give evenly spaced beads on straight strings for CondOT, unevenly spaced beads
+    on bent strings for the cosine schedule. The pairs (eps, z) are the same in every panel.
+    """
+    rng = np.random.default_rng(seed)
+    mixture = data.two_cities()
+    eps, z = rng.standard_normal((n, 2)), mixture.sample(n, rng)
+    fig = Figure(figsize=(3.6 * len(schedule_names), 3.9), dpi=100, layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(schedule_names), sharey=True))
+    beads = np.linspace(0.0, 1.0, 11)
+    for ax, name in zip(axes, schedule_names):
+        schedule = resolve_schedule(name)
+        curve = conditional_trajectories(schedule, eps, z)
+        points = conditional_trajectories(schedule, eps, z, beads)
+        ax.add_collection(LineCollection([curve[:, i] for i in range(n)], color=COLORS["conditional"], lw=1.3))
+        ax.plot(points[1:-1, :, 0].ravel(), points[1:-1, :, 1].ravel(), "o", ms=3.5, color="k", mfc="white",
+                mew=0.8, label="$t = 0.1, 0.2, \\ldots, 0.9$")
+        ax.plot(eps[:, 0], eps[:, 1], "o", ms=5, color=COLORS["noise"], label="start $\\varepsilon$ ($t = 0$)")
+        ax.plot(*mixture.means.T, "*", ms=14, color=COLORS["data"], mec="k", label="cities ($z$ near them)")
+        ax.set(xlim=_EXTENT[:2], ylim=_EXTENT[2:], aspect="equal", xlabel="east (100 km)", title=name)
+    axes[0].set_ylabel("north (100 km)")
+    axes[-1].legend(loc="lower right", fontsize=7)
+    return fig
+
+
+# --------------------------------------------------------------------------------------
+# A derivation as one display
+# --------------------------------------------------------------------------------------
+
+_A, _B, _DA, _DB = sympy.symbols("alpha_t beta_t alphadot_t betadot_t", real=True)
+_DISPLAY_NAMES = {_A: r"\alpha_t", _B: r"\beta_t", _DA: r"\dot\alpha_t", _DB: r"\dot\beta_t",
+                  symbolic.eps: r"\varepsilon", symbolic.field_x: r"u_t(x \mid z)"}
+#: The reasons of ``symbolic.condot_derivation`` typeset (the reason strings themselves are plain text).
+_REASONS = {
+    "general Gaussian path": r"\text{the field of any Gaussian path}",
+    "alpha_t = t, beta_t = 1 - t: d_alpha = 1, d_beta = -1":
+        r"\alpha_t = t,\ \beta_t = 1 - t,\ \dot\alpha_t = 1,\ \dot\beta_t = -1",
+    "common denominator 1 - t": r"\text{common denominator } 1 - t",
+    "simplify each coefficient": r"\text{simplify each coefficient}",
+    "one fraction": r"\text{one fraction}",
+    "at x = X_t = t z + (1 - t) epsilon": r"\text{at } x = X_t = t z + (1 - t)\varepsilon",
+    "factor 1 - t": r"\text{factor out } 1 - t",
+    "cancel 1 - t": r"\text{cancel } 1 - t",
+}
+
+
+def _display_latex(expr) -> str:
+    d_alpha, d_beta = sympy.Derivative(symbolic.alpha, symbolic.t), sympy.Derivative(symbolic.beta, symbolic.t)
+    if expr.has(d_alpha, d_beta, symbolic.alpha, symbolic.beta):
+        expr = expr.subs({d_alpha: _DA, d_beta: _DB}).subs({symbolic.alpha: _A, symbolic.beta: _B})
+    return sympy.latex(expr, symbol_names=_DISPLAY_NAMES)
+
+
+def derivation_latex(derivation: symbolic.Derivation) -> str:
+    """The steps of a derivation as one LaTeX display: for each step a numbered line with its reason, then the
+    equation, indented. Narrow enough for the book's text column.
+
+    The expressions are sympy's own (only alpha(t), d/dt alpha(t), ... are shown as alpha_t, dot alpha_t).
+    """
+    rows = []
+    for i, step in enumerate(derivation.steps, 1):
+        reason = _REASONS.get(step.reason, r"\text{%s}" % step.reason.replace("_", " "))
+        rows.append(rf"& \text{{({i})}}\ {reason} \\ & \qquad {_display_latex(step.lhs)} = {_display_latex(step.rhs)}")
+    return r"\begin{aligned}" + r" \\[6pt] ".join(rows) + r"\end{aligned}"
+
+
+# --------------------------------------------------------------------------------------
+# The interactive figure
+# --------------------------------------------------------------------------------------
+
+def _hermite(ts, xs, vs, t):
+    """Position at time t on the cubic Hermite interpolant through nodes (ts, xs (T, N, d), vs (T, N, d))."""
+    i = int(np.clip(np.searchsorted(ts, t, side="right") - 1, 0, len(ts) - 2))
+    h = ts[i + 1] - ts[i]
+    s = (t - ts[i]) / h
+    h00, h10, h01, h11 = 2 * s**3 - 3 * s**2 + 1, s**3 - 2 * s**2 + s, -2 * s**3 + 3 * s**2, s**3 - s**2
+    return h00 * xs[i] + h10 * h * vs[i] + h01 * xs[i + 1] + h11 * h * vs[i + 1]
+
+
+def _format_ratio(ratio: float) -> str:
+    return "∞" if not np.isfinite(ratio) else f"{ratio:.2f}"
+
+
+class CondOTFigure(LiveFigure):
+    """Left: trajectories of noise samples (blue dots) towards Los Angeles and Las Vegas (stars), travelled part
+    solid, the rest dashed, with the current points and their velocity arrows. Right: the speed |u| of each
+    trajectory against t, the current t marked, and the measured straightness."""
+
+    title = "straight and curved paths"
+    caption = ("Left: trajectories of noise samples (dots) under the selected schedule: conditional paths, each to "
+               "its own destination drawn from the two cities, or marginal paths that follow the marginal field. "
+               "The part already travelled is solid, the rest dashed; arrows are the velocities at time t. Right: "
+               "the speed of each trajectory against t, with the straightness (chord / arc length) and the spread "
+               "of speeds measured along the trajectories.")
+    alt = ("Two panels. Left: a map with a few blue starting dots near the origin and two star-shaped destinations, "
+           "Los Angeles and Las Vegas; lines run from the dots to the stars, straight for CondOT and Polynomial, "
+           "bent for Cosine and LinearVP, with arrows at the current points. Right: speed against time; for CondOT "
+           "the conditional speeds are flat lines, for the other schedules they rise or fall, and for LinearVP "
+           "they shoot up near t = 1.")
+    figsize = (8.4, 3.9)
+    defaults = {"paths": "conditional", "n_starts": 8}
+    extra_controls = {
+        "paths": {"kind": "choice", "options": ["conditional", "marginal"], "description": "paths"},
+        "n_starts": {"kind": "int", "min": 1, "max": MAX_STARTS, "step": 1, "description": "starts"},
+    }
+
+    def __init__(self, t: float = 0.5, schedule: Schedule | str = "CondOT", **params):
+        self._check_params(params)
+        super().__init__(t=t, schedule=schedule, **params)
+
+    def update(self, **changes) -> None:
+        self._check_params(changes)
+        super().update(**changes)
+
+    @staticmethod
+    def _check_params(params: dict) -> None:
+        if "paths" in params and params["paths"] not in ("conditional", "marginal"):
+            raise ValueError(f"paths must be 'conditional' or 'marginal', got {params['paths']!r}")
+        if "n_starts" in params:
+            n = params["n_starts"]
+            if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= MAX_STARTS:
+                raise ValueError(f"n_starts must be an integer from 1 to {MAX_STARTS}, got {n!r}")
+
+    # -- data, computed once per (schedule, paths) and cached ----------------------------
+    def _trajectories(self, schedule: Schedule, mode: str) -> dict:
+        key = (schedule, mode)
+        if key not in self._cache:
+            if mode == "conditional":
+                ts = T_GRID
+                traj = conditional_trajectories(schedule, self.eps, self.z, ts)
+                speeds = conditional_speeds(schedule, self.eps, self.z, ts)
+                velocities = None
+            else:
+                ts, traj = marginal_trajectories(schedule, self.mixture, self.eps)
+                path = GaussianPath(schedule)
+                velocities = np.stack([marginal_field(path, self.mixture, x, float(t)) for x, t in zip(traj, ts)])
+                speeds = np.linalg.norm(velocities, axis=-1)
+            self._cache[key] = {"ts": ts, "traj": traj, "speeds": speeds, "velocities": velocities,
+                                "chord_arc": chord_arc_ratio(traj), "speed_ratio": speed_ratio(speeds)}
+        return self._cache[key]
+
+    def current(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """Positions of the shown starts at the current t, and their velocities (None where not finite)."""
+        n, t = self.params["n_starts"], self.t
+        path = self.path
+        if self.params["paths"] == "conditional":
+            x = path.flow(self.eps[:n], self.z[:n], t)
+            if not defined_times(self.schedule, np.array([t]))[0]:
+                return x, None
+            return x, path.conditional_field_from_noise(self.eps[:n], self.z[:n], t)
+        cached = self._trajectories(self.schedule, "marginal")
+        x = _hermite(cached["ts"], cached["traj"][:, :n], cached["velocities"][:, :n], t)
+        return x, marginal_field(path, self.mixture, x, t)
+
+    # -- LiveFigure ------------------------------------------------------------------------
+    def _build(self) -> None:
+        rng = np.random.default_rng(0)
+        self.mixture = data.two_cities()
+        self.eps = rng.standard_normal((MAX_STARTS, 2))
+        self.z = self.mixture.sample(MAX_STARTS, rng)
+        self._cache: dict = {}
+
+        # A fixed layout: constrained layout would cost more than half of the build, for the same result.
+        self.fig.set_layout_engine(None)
+        ax_map, ax_speed = self.fig.subplots(1, 2, width_ratios=[0.85, 1.0])
+        self.fig.subplots_adjust(left=0.065, right=0.985, bottom=0.115, top=0.9, wspace=0.14)
+        self.ax_map, self.ax_speed = ax_map, ax_speed
+        ax_map.set(xlim=_EXTENT[:2], ylim=_EXTENT[2:], aspect="equal", xlabel="east (100 km)",
+                   ylabel="north (100 km)")
+        for name in ("Los Angeles", "Las Vegas"):
+            cx, cy = data.CITIES[name]
+            ax_map.plot(cx, cy, marker="*", ms=15, color=COLORS["data"], mec="k", ls="none", zorder=1)
+            ax_map.annotate(name, (cx, cy), xytext=(8, -3), textcoords="offset points", fontsize=8)
+        # Artists that change only with the schedule, the kind of paths or the number of starts are part of
+        # the background (redrawn once per such change); only what moves with t is dynamic.
+        self.map_title = ax_map.set_title("", fontsize=10)
+        self.ahead = ax_map.add_collection(LineCollection([], linewidths=0.9, linestyles=(0, (4, 3)), alpha=0.55))
+        self.travelled = self.dynamic(ax_map.add_collection(LineCollection([], linewidths=1.8)))
+        self.starts = ax_map.scatter(np.zeros(0), np.zeros(0), s=22, color=COLORS["noise"], edgecolor="white",
+                                     linewidth=0.6, zorder=3)
+        # current points as a marker line rather than a scatter: much cheaper to draw at every step
+        self.points = self.dynamic(ax_map.plot([], [], ls="none", marker="o", ms=5.5, mfc="white", mec="k", mew=1.2,
+                                               zorder=4)[0])
+        zeros = np.zeros(MAX_STARTS)
+        self.arrows = self.dynamic(ax_map.quiver(zeros, zeros, zeros, zeros, angles="xy", scale_units="xy", scale=4.0,
+                                                 width=0.006, color=COLORS["accent"], zorder=5))
+        self.note = self.dynamic(ax_map.text(0.02, 0.98, "", transform=ax_map.transAxes, fontsize=7.5, va="top",
+                                             color=COLORS["naive"]))
+        handles = [Line2D([], [], color="k", lw=1.8, label="travelled"),
+                   Line2D([], [], color="k", lw=0.9, ls=(0, (4, 3)), label="ahead"),
+                   Line2D([], [], color=COLORS["accent"], marker=r"$\rightarrow$", ls="none", ms=10,
+                          label="velocity $u$")]
+        ax_map.legend(handles=handles, loc="lower right", fontsize=7.5, framealpha=0.8)
+
+        # A fixed speed range (no re-layout on a schedule switch): a little above the largest conditional
+        # speed of the schedules whose speed is finite everywhere; LinearVP's runs off the top near t = 1.
+        finite = [conditional_speeds(s, self.eps, self.z) for s in named_schedules().values()
+                  if defined_times(s, T_GRID).all()]
+        # The top fifth of the panel is kept free for the straightness numbers.
+        self.speed_top = 1.3 * float(np.max(finite))
+        ax_speed.set(xlim=(0, 1), ylim=(0, self.speed_top), xlabel="t", ylabel="speed $|u|$")
+        self.speed_lines = ax_speed.add_collection(LineCollection([], linewidths=1.2))
+        self.t_line = self.dynamic(ax_speed.axvline(0.0, ymax=0.8, color="k", lw=1, ls=":"))
+        self.speed_dots = self.dynamic(ax_speed.plot([], [], ls="none", marker="o", ms=5, mfc="white", mec="k",
+                                                     mew=1.2, zorder=4)[0])
+        self.speed_title = ax_speed.set_title("", fontsize=10)
+        self.info = ax_speed.text(0.02, 0.97, "", transform=ax_speed.transAxes, fontsize=8, va="top",
+                                  family="monospace", bbox=dict(boxstyle="round", facecolor="white", alpha=0.85, lw=0.5))
+        self.time_label = self.dynamic(self.fig.suptitle("", x=0.01, ha="left", fontsize=11))
+
+    def _draw(self, changed: set[str]) -> None:
+        schedule, mode, n, t = self.schedule, self.params["paths"], self.params["n_starts"], self.t
+        cached = self._trajectories(schedule, mode)
+        ts, traj = cached["ts"], cached["traj"][:, :n]
+        color = COLORS["conditional"] if mode == "conditional" else COLORS["field"]
+        if changed & {"schedule", "paths", "n_starts"}:
+            self.ahead.set_segments([traj[:, i] for i in range(n)])
+            for collection in (self.ahead, self.travelled, self.speed_lines):
+                collection.set_color(color)
+            self.starts.set_offsets(self.eps[:n])
+            speeds = cached["speeds"][:, :n]
+            ok = np.isfinite(speeds[:, 0])
+            self.speed_lines.set_segments([np.column_stack([ts[ok], speeds[ok, i]]) for i in range(n)])
+            what = "conditional paths $\\psi_t(\\varepsilon|z)$" if mode == "conditional" else \
+                "marginal paths: ODE of $u_t(x)$"
+            self.map_title.set_text(f"{what}, {schedule.name}")
+            self.speed_title.set_text(f"speed along each path, {schedule.name}")
+            ratios = cached["speed_ratio"][:n]
+            chord_arc = cached["chord_arc"][:n]
+            self.info.set_text(f"chord/arc   mean {chord_arc.mean():.3f}  min {chord_arc.min():.3f}\n"
+                               f"max/min speed  median {_format_ratio(float(np.median(ratios)))}")
+            self.invalidate_background()
+        x, u = self.current()
+        k = int(np.searchsorted(ts, t, side="right"))   # grid times <= t
+        self.travelled.set_segments([np.vstack([traj[:k, i], x[i]]) for i in range(n)])
+        self.points.set_data(x[:, 0], x[:, 1])
+        offsets = np.zeros((MAX_STARTS, 2))
+        offsets[:n] = x
+        uv = np.zeros((MAX_STARTS, 2))
+        mask = np.ones(MAX_STARTS, dtype=bool)
+        if u is not None:
+            uv[:n] = u
+            mask[:n] = False
+        self.arrows.set_offsets(offsets)
+        self.arrows.set_UVC(np.ma.array(uv[:, 0], mask=mask), np.ma.array(uv[:, 1], mask=mask))
+        self.t_line.set_xdata([t, t])
+        if u is None:
+            self.speed_dots.set_data([], [])
+            self.note.set_text(f"{schedule.name}: the speed is infinite at t = {t:g}\n"
+                               r"($\dot\beta_t$ is not finite): no arrows drawn")
+        else:
+            speed = np.linalg.norm(u, axis=-1)
+            self.speed_dots.set_data(np.full(n, t), np.minimum(speed, self.speed_top))
+            self.note.set_text("")
+        self.time_label.set_text(f"t = {t:.2f}")

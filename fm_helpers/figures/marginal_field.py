@@ -1,0 +1,411 @@
+"""Chapter 4's figures: the marginal field as a posterior-weighted average, next to the naive average.
+
+* ``MarginalFieldFigure``: the interactive figure. The density p_t of the two-cities mixture as
+  an image, the true marginal field u_t(x) (eq-marginal-field) in one panel and the naive
+  average (eq-naive-field) in the other, each with a cloud of samples that follows its field,
+  a car at a chosen place with its two arrows, and the car's posterior weights (eq-posterior)
+  as a bar chart.
+* ``two_fates_figure``: where noise samples end when they follow each field (whole trajectories).
+* ``irvine_figure``: the GPS picture at Irvine: the arrow towards each city, their naive and their
+  posterior-weighted average, and the posterior weight of Los Angeles against t.
+* ``monte_carlo_figure``: the error of the Monte Carlo estimate of u_t(x) against the number of
+  data samples M, on log axes, with a 1/sqrt(M) reference line.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+from matplotlib import colormaps
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from .. import data
+from ..marginal import marginal_density, marginal_field, naive_field, posterior_weights
+from ..ode import integrate
+from ..paths import GaussianPath
+from ..schedules import Schedule, named_schedules
+from .base import COLORS, DENSITY_CMAP, LiveFigure, resolve_schedule
+
+__all__ = ["MarginalFieldFigure", "CARS", "follow_fields", "posterior_mean", "two_fates_figure", "irvine_figure",
+           "monte_carlo_figure"]
+
+_EXTENT = (-3.5, 4.5, -2.5, 5.5)  # x from, x to, y from, y to (units of 100 km around San Diego)
+_DESTINATIONS = ("Los Angeles", "Las Vegas")
+_LINESTYLES = ("-", "--", ":", "-.")
+
+
+def _cars() -> dict[str, tuple[float, float]]:
+    mean = data.two_cities().mean()
+    return {
+        "Irvine": data.CITIES["Irvine"],
+        "San Diego": data.CITIES["San Diego"],
+        "between the cities": (float(mean[0]), float(mean[1])),
+        "Los Angeles": data.CITIES["Los Angeles"],
+        "Las Vegas": data.CITIES["Las Vegas"],
+    }
+
+
+#: The places the interactive figure can put its car (units of 100 km east and north of San Diego).
+CARS = _cars()
+
+
+def _check_car(car) -> None:
+    if car not in CARS:
+        raise ValueError(f"car must be one of {', '.join(repr(c) for c in CARS)}, got {car!r}")
+
+
+def _axes_of_map(ax, title: str) -> None:
+    ax.set(xlim=_EXTENT[:2], ylim=_EXTENT[2:], aspect="equal", xlabel="east (100 km)", ylabel="north (100 km)")
+    ax.set_title(title, fontsize=10)
+
+
+def _mark_cities(ax, labels: bool = True) -> list:
+    """Los Angeles and Las Vegas as data stars, San Diego (the centre of the noise) as a noise dot.
+
+    Returns the artists, so that a live figure can register them as dynamic (drawn above its image).
+    """
+    mixture = data.two_cities()
+    artists = [
+        ax.plot(*mixture.means.T, marker="*", ms=13, color=COLORS["data"], mec="k", ls="none", zorder=4)[0],
+        ax.plot(*data.CITIES["San Diego"], marker="o", ms=6, color=COLORS["noise"], mec="k", ls="none", zorder=4)[0],
+    ]
+    if labels:
+        for name, (dx, dy, ha) in {"Los Angeles": (-0.15, 0.25, "right"), "Las Vegas": (0.0, 0.3, "center"),
+                                   "San Diego": (0.15, -0.35, "left")}.items():
+            x, y = data.CITIES[name]
+            artists.append(ax.text(x + dx, y + dy, name, fontsize=7.5, ha=ha, color="white", zorder=5,
+                                   bbox={"boxstyle": "round,pad=0.15", "fc": "black", "alpha": 0.45, "lw": 0}))
+    return artists
+
+
+def _directions(field: np.ndarray, length: float) -> np.ndarray:
+    """Arrows of one common length pointing along ``field`` (..., 2); a zero vector stays zero."""
+    speed = np.hypot(field[..., 0], field[..., 1])[..., None]
+    return np.divide(length * field, speed, out=np.zeros_like(field), where=speed > 0)
+
+
+def follow_fields(schedule: Schedule | str = "CondOT", n: int = 300, seed: int = 0, steps: int = 200,
+                  mixture: data.GaussianMixture | None = None):
+    """Trajectories of n samples of N(0, I) that follow the marginal field and the naive field.
+
+    Both are integrated with Euler steps from t = 0 to t = 1 (``fm_helpers.ode.integrate``): an
+    Euler step evaluates the field only at the start of the step, so the naive field, which
+    divides by beta_t, is never asked for at t = 1. Returns (times, true, naive), the last two
+    of shape (steps + 1, n, 2).
+    """
+    path = GaussianPath(resolve_schedule(schedule))
+    mixture = data.two_cities() if mixture is None else mixture
+    x0 = np.random.default_rng(seed).standard_normal((n, mixture.dim))
+    true = integrate(lambda x, t: marginal_field(path, mixture, x, t), x0, 0.0, 1.0, steps, "euler")
+    naive = integrate(lambda x, t: naive_field(path, mixture, x, t), x0, 0.0, 1.0, steps, "euler")
+    return np.linspace(0.0, 1.0, steps + 1), true, naive
+
+
+class MarginalFieldFigure(LiveFigure):
+    """Two maps of the two-cities density p_t: left the marginal field u_t(x) with samples that follow
+    it, right the naive average with samples that follow it; the car's arrows in both, and its
+    posterior weights p(k | x, t) as bars beside the prior weights the naive average uses."""
+
+    title = "the marginal field and the naive average"
+    caption = ("The density p_t(x) of all cars that left the noise around San Diego for Los Angeles or "
+               "Las Vegas (image, brighter is denser). Left: the marginal field u_t(x), which weights the "
+               "conditional fields by the posterior, and white dots (cars) that follow it. Right: the naive "
+               "average with the prior weights, and cars that follow it. Arrows show directions only (all of one "
+               "length). The large dot is a car with the direction of each field at its place; the bars give its "
+               "posterior weights, the dashed line the prior weights 1/2 that the naive average uses.")
+    alt = ("Two square maps with the same density image, and a bar chart. As t grows the density splits into "
+           "two bright blobs at Los Angeles and Las Vegas. In the left map the arrows near each blob point into "
+           "it and the dots split between the two cities; in the right map all arrows point to one spot in the "
+           "desert between the cities and the dots gather there. The bars show the probability that the car "
+           "is heading to each city.")
+    figsize = (10.2, 3.8)
+    #: The book's kernel-free player holds 4 x 11 frames (t in steps of 0.1): with 21 times the page
+    #: would carry about 3.6 MB of frames, most of the page-weight budget.
+    static_times = np.linspace(0.0, 1.0, 11)
+    defaults = {"car": "Irvine"}
+    extra_controls = {"car": {"kind": "choice", "options": list(CARS), "description": "car at"}}
+
+    _N_GRID = 120       # density image resolution
+    _N_ARROWS = 13      # arrows per side
+    _N_DOTS = 150       # samples that follow each field
+    _STEPS = 200        # Euler steps of the marginal trajectories (times k / 200)
+    _FIELDS = (marginal_field, naive_field)   # left panel, right panel
+    _CAR_ARROW = 1.1    # length of the car's arrows (directions only; the speeds are printed)
+
+    def update(self, **changes) -> None:
+        if "car" in changes:
+            _check_car(changes["car"])
+        super().update(**changes)
+
+    # -- build once -----------------------------------------------------------------------
+    def _build(self) -> None:
+        _check_car(self.params["car"])
+        self.mixture = data.two_cities()
+        self.mean = self.mixture.mean()
+        self.grid = data.rect_grid(_EXTENT, self._N_GRID)
+        pad = 0.35
+        self.arrow_grid = data.rect_grid((_EXTENT[0] + pad, _EXTENT[1] - pad, _EXTENT[2] + pad, _EXTENT[3] - pad),
+                                         self._N_ARROWS).reshape(-1, 2)
+        self.spacing = (_EXTENT[1] - _EXTENT[0] - 2 * pad) / (self._N_ARROWS - 1)
+        self.eps = np.random.default_rng(0).standard_normal((self._N_DOTS, 2))
+        self._trajectories: dict = {}
+        self.cmap = colormaps[DENSITY_CMAP]
+
+        grid = self.fig.add_gridspec(2, 3, width_ratios=[1, 1, 0.66], height_ratios=[1.1, 1])
+        ax_true, ax_naive = self.fig.add_subplot(grid[:, 0]), self.fig.add_subplot(grid[:, 1])
+        ax_post, ax_info = self.fig.add_subplot(grid[0, 2]), self.fig.add_subplot(grid[1, 2])
+        _axes_of_map(ax_true, "marginal field $u_t(x)$ (posterior weights)")
+        _axes_of_map(ax_naive, "naive average (prior weights)")
+        self.images, self.quivers, self.car_arrows, self.dots, self.car_markers = [], [], [], [], []
+        for ax, colour in ((ax_true, COLORS["field"]), (ax_naive, COLORS["naive"])):
+            # The density is coloured here (RGBA bytes), which halves the cost of drawing the image.
+            self.images.append(self.dynamic(ax.imshow(np.zeros((self._N_GRID, self._N_GRID, 4), dtype=np.uint8),
+                                                      origin="lower", extent=_EXTENT, interpolation="bilinear")))
+            # Blitting draws the dynamic artists over the static background, so whatever must stay
+            # visible on top of the density image is registered as dynamic too, after the image.
+            # (Text is the slowest thing to draw; the city names are in the legend instead.)
+            self.quivers.append(self.dynamic(ax.quiver(
+                *self.arrow_grid.T, np.zeros(len(self.arrow_grid)), np.zeros(len(self.arrow_grid)),
+                angles="xy", scale_units="xy", scale=1.0, width=0.006, color=colour, edgecolor="white",
+                linewidth=0.4)))
+            self.dots.append(self.dynamic(ax.scatter(np.zeros(self._N_DOTS), np.zeros(self._N_DOTS), s=7,
+                                                     facecolor="white", edgecolor="black", linewidths=0.3)))
+            self.car_arrows.append(self.dynamic(ax.quiver(
+                [0.0], [0.0], [0.0], [0.0], angles="xy", scale_units="xy", scale=1.0, width=0.016,
+                color=COLORS["accent"], edgecolor="white", linewidth=0.8)))
+            for artist in _mark_cities(ax, labels=False):
+                self.dynamic(artist)
+            self.car_markers.append(self.dynamic(ax.plot([], [], marker="o", ms=9, color=COLORS["accent"],
+                                                         mec="white", mew=1.5, ls="none")[0]))
+        self.undefined_texts = [self.dynamic(ax.text(
+            0.5, 0.3, "", transform=ax.transAxes, ha="center", va="center", fontsize=8.5,
+            bbox={"boxstyle": "round", "fc": "white", "ec": colour, "alpha": 0.9}))
+            for ax, colour in ((ax_true, COLORS["field"]), (ax_naive, COLORS["naive"]))]
+        self._undefined_reason = ["", ""]
+
+        positions = np.arange(len(_DESTINATIONS))
+        bars = ax_post.bar(positions, [0.5, 0.5], width=0.6, color=COLORS["data"], edgecolor="black")
+        for bar, hatch in zip(bars, ("", "//")):
+            bar.set_hatch(hatch)
+        self.bars = [self.dynamic(bar) for bar in bars]
+        ax_post.axhline(0.5, color="black", ls="--", lw=1.2)
+        ax_post.set(xticks=positions, xticklabels=["Los Angeles", "Las Vegas"], ylim=(0, 1.15), xlim=(-0.6, 1.6),
+                    ylabel="$p(k \\mid x, t)$")
+        ax_post.set_title("where is the car going?", fontsize=9.5)
+        ax_post.tick_params(axis="x", labelsize=8.5)
+
+        ax_info.set_axis_off()
+        handles = [
+            Line2D([], [], marker="*", ms=11, color=COLORS["data"], mec="k", ls="none"),
+            Line2D([], [], marker="o", ms=6, color=COLORS["noise"], mec="k", ls="none"),
+            Line2D([], [], marker="o", ms=8, color=COLORS["accent"], mec="white", ls="none"),
+            Line2D([], [], marker="o", ms=4, color="white", mec="black", mew=0.5, ls="none"),
+            Line2D([], [], color="black", ls="--", lw=1.2),
+        ]
+        labels = ["Los Angeles (W), Las Vegas (NE)", "San Diego (centre of the noise)",
+                  "the car (arrow: direction only)", "cars following each field", "prior weights (naive)"]
+        ax_info.legend(handles, labels, loc="upper left", fontsize=7.5, frameon=False, borderaxespad=0.0,
+                       handletextpad=0.3)
+        self.bar_texts = [self.dynamic(ax_post.text(p, 0.0, "", ha="center", va="bottom", fontsize=8))
+                          for p in positions]
+        # Every dynamic glyph is redrawn at every step (about 0.2 ms each), so the moving text is kept short.
+        # A suptitle, so that the layout leaves room for it (laid out once with a long placeholder).
+        self.time_label = self.dynamic(self.fig.suptitle("t = 0.00   Polynomial(n=2)", x=0.01, ha="left",
+                                                         fontsize=10.5))
+
+    # -- what changes ---------------------------------------------------------------------
+    def marginal_trajectory(self) -> np.ndarray:
+        """Positions of the left panel's dots at the times k / 200, (201, n, 2); cached per schedule.
+
+        Euler steps along u_t (``fm_helpers.ode.integrate``): they never evaluate the field at
+        t = 1, where a schedule may leave it undefined.
+        """
+        schedule = self.schedule
+        if schedule not in self._trajectories:
+            path = GaussianPath(schedule)
+            self._trajectories[schedule] = integrate(lambda x, t: marginal_field(path, self.mixture, x, t),
+                                                     self.eps, 0.0, 1.0, self._STEPS, "euler")
+        return self._trajectories[schedule]
+
+    def _true_dots(self) -> np.ndarray:
+        trajectory = self.marginal_trajectory()
+        where = self.t * self._STEPS
+        k = min(int(np.floor(where)), self._STEPS - 1)
+        frac = where - k
+        return (1.0 - frac) * trajectory[k] + frac * trajectory[k + 1]
+
+    def _field_or_none(self, panel: int, x):
+        """The panel's field at x (marginal or naive), or None where it is undefined (ValueError)."""
+        try:
+            return self._FIELDS[panel](self.path, self.mixture, x, self.t)
+        except ValueError as err:
+            self._undefined_reason[panel] = str(err)
+            return None
+
+    def _draw(self, changed: set[str]) -> None:
+        t, path, mixture = self.t, self.path, self.mixture
+        car = np.asarray(CARS[self.params["car"]], dtype=float)
+        if changed & {"t", "schedule"}:
+            p = marginal_density(path, mixture, self.grid, t)
+            rgba = self.cmap(p / p.max(), bytes=True)
+            for image in self.images:
+                image.set_data(rgba)
+            self.dots[0].set_offsets(self._true_dots())
+            # The naive field is the conditional field of the single point E[z] (eq-naive-field),
+            # so its flow is psi_t(eps | E[z]): defined at t = 1 even where the field is not.
+            self.dots[1].set_offsets(path.flow(self.eps, self.mean, t))
+            self._defined = []
+            for panel in (0, 1):
+                field = self._field_or_none(panel, self.arrow_grid)
+                self._defined.append(field is not None)
+                if field is not None:
+                    self.quivers[panel].set_UVC(*_directions(field, 0.75 * self.spacing).T)
+                    self.undefined_texts[panel].set_text("")
+                elif panel == 1:
+                    self.undefined_texts[panel].set_text(
+                        f"at t = {t:g}, beta_t = 0: the naive field\ndivides by zero and is undefined.\n"
+                        "Its samples have all reached E[z].")
+                else:
+                    self.undefined_texts[panel].set_text(
+                        "the marginal field cannot be\nevaluated here:\n" + "\n".join(
+                            textwrap.wrap(self._undefined_reason[panel], 34)))
+                for artist in (self.quivers[panel], self.car_arrows[panel]):
+                    artist.set_visible(self._defined[panel])
+                self.undefined_texts[panel].set_visible(not self._defined[panel])
+
+        for marker in self.car_markers:
+            marker.set_data([car[0]], [car[1]])
+        weights = posterior_weights(path, mixture, car, t)
+        for bar, text, w in zip(self.bars, self.bar_texts, weights):
+            bar.set_height(w)
+            text.set_y(w + 0.02)
+            text.set_text(f"{w:.3f}")
+        for panel in (0, 1):
+            if self._defined[panel]:
+                self.car_arrows[panel].set_offsets([car])
+                self.car_arrows[panel].set_UVC(*_directions(self._field_or_none(panel, car), self._CAR_ARROW))
+        self.time_label.set_text(f"t = {t:.2f}   {self.schedule.name}")
+
+
+# --------------------------------------------------------------------------------------
+# Static figures
+
+
+def two_fates_figure(schedule: Schedule | str = "CondOT", n: int = 300, seed: int = 0, steps: int = 200) -> Figure:
+    """Trajectories of n noise samples following the marginal field (left) and the naive average (right)."""
+    times, true, naive = follow_fields(schedule, n, seed, steps)
+    fig = Figure(figsize=(8.0, 4.2), dpi=90, layout="constrained")
+    axes = fig.subplots(1, 2, sharey=True)
+    titles = ("following the marginal field $u_t(x)$", "following the naive average")
+    for ax, trajectory, title, colour in zip(axes, (true, naive), titles, (COLORS["field"], COLORS["naive"])):
+        _axes_of_map(ax, title)
+        ax.add_collection(LineCollection(trajectory.transpose(1, 0, 2), colors=colour, linewidths=0.4, alpha=0.35,
+                                         zorder=1))
+        ax.scatter(*trajectory[0].T, s=6, color=COLORS["noise"], zorder=2, label="start $X_0 \\sim N(0, I)$")
+        ax.scatter(*trajectory[-1].T, s=14, marker="D", facecolor=COLORS["data"], edgecolor="black",
+                   linewidths=0.4, zorder=3, label="end $X_1$")
+        _mark_cities(ax)
+        ax.legend(loc="lower right", fontsize=7.5)
+    axes[1].set_ylabel("")
+    return fig
+
+
+def posterior_mean(path: GaussianPath, mixture: data.GaussianMixture, x, t) -> np.ndarray:
+    """E[z | x_t = x] for a Gaussian mixture (eq-mixture-posterior), shape (..., d).
+
+    sum_k p(k | x, t) (mu_k + alpha_t s_k^2 / v_k (x - alpha_t mu_k)), v_k = alpha_t^2 s_k^2 + beta_t^2.
+    """
+    x = np.asarray(x, dtype=float)
+    alpha, beta = path.schedule.alpha(t), path.schedule.beta(t)
+    var = alpha**2 * mixture.stds**2 + beta**2
+    given_k = mixture.means + (alpha * mixture.stds**2 / var)[:, None] * (x[..., None, :] - alpha * mixture.means)
+    return np.einsum("...k,...kd->...d", posterior_weights(path, mixture, x, t), given_k)
+
+
+def irvine_figure(t: float = 0.5, schedule: Schedule | str = "CondOT") -> Figure:
+    """Left: at Irvine, the GPS arrow towards each city, their naive (1/2, 1/2) average and the marginal
+    field, each drawn as the displacement over the remaining time 1 - t. Right: the posterior weight of
+    Los Angeles for a car at Irvine, against t, for the four schedules."""
+    path = GaussianPath(resolve_schedule(schedule))
+    mixture = data.two_cities()
+    x = np.asarray(data.CITIES["Irvine"], dtype=float)
+    towards = path.conditional_field(x[None, :], mixture.means, t)   # u_t(x | mu_k), the GPS towards each city
+    weights = posterior_weights(path, mixture, x, t)
+    true, naive = marginal_field(path, mixture, x, t), naive_field(path, mixture, x, t)
+
+    fig = Figure(figsize=(8.0, 4.9), dpi=90, layout="constrained")
+    ax_map, ax_w = fig.subplots(1, 2, width_ratios=[1.0, 1.0])
+    remaining = 1.0 - t
+    arrows = [  # drawn in this order: the thick marginal arrow first, so the thin ones stay visible on top
+        (true, COLORS["field"], "-", 4.0, "marginal field $u_t(x)$ (posterior weights)"),
+        (naive, COLORS["naive"], ":", 2.6, "naive average (weights 1/2, 1/2)"),
+        (towards[0], COLORS["conditional"], "-", 1.4, f"towards Los Angeles, posterior {weights[0]:.3f}"),
+        (towards[1], COLORS["conditional"], "--", 1.4, f"towards Las Vegas, posterior {weights[1]:.3f}"),
+    ]
+    for vector, colour, style, width, label in arrows:
+        ax_map.annotate("", xy=x + remaining * vector, xytext=x,
+                        arrowprops={"arrowstyle": "-|>", "color": colour, "lw": width, "ls": style,
+                                    "mutation_scale": 12 + 2 * width, "shrinkA": 0, "shrinkB": 0})
+        ax_map.plot([], [], color=colour, ls=style, lw=width, label=label)
+    ax_map.plot(*x, marker="o", ms=9, color=COLORS["accent"], mec="black", ls="none", zorder=5, label="car at Irvine")
+    ax_map.plot(*mixture.mean(), marker="X", ms=9, color=COLORS["naive"], mec="black", ls="none", zorder=5,
+                label="$E[z]$, the prior mean")
+    ax_map.plot(*posterior_mean(path, mixture, x, t), marker="P", ms=9, color=COLORS["field"], mec="white",
+                ls="none", zorder=5, label="$E[z \\mid x, t]$, the posterior mean")
+    ax_map.text(x[0] + 0.12, x[1] - 0.12, "Irvine", ha="left", va="top", fontsize=8)
+    ax_map.plot(*mixture.means.T, marker="*", ms=14, color=COLORS["data"], mec="k", ls="none", zorder=4)
+    for name in _DESTINATIONS:
+        cx, cy = data.CITIES[name]
+        ax_map.text(cx, cy + 0.22, name, ha="center", fontsize=8)
+    ax_map.plot(*data.CITIES["San Diego"], marker="o", ms=6, color=COLORS["noise"], mec="k", ls="none")
+    ax_map.text(0.1, -0.15, "San Diego", fontsize=8, va="top")
+    ax_map.set(xlim=(-2.3, 2.7), ylim=(-0.5, 4.5), aspect="equal", xlabel="east (100 km)", ylabel="north (100 km)")
+    ax_map.set_title(f"velocities at Irvine, t = {t:g}, {path.schedule.name}\n"
+                     f"(arrow = distance covered in the remaining time {remaining:g})", fontsize=9)
+    fig.legend(*ax_map.get_legend_handles_labels(), loc="outside lower center", ncol=2, fontsize=8)
+
+    ts = np.linspace(0.0, 1.0, 201)
+    for (name, sched), style in zip(named_schedules().items(), _LINESTYLES):
+        p = GaussianPath(sched)
+        w_la = [posterior_weights(p, mixture, x, float(s))[0] for s in ts]
+        ax_w.plot(ts, w_la, ls=style, lw=1.8, label=name)
+    ax_w.axhline(0.5, color="grey", lw=1, ls=(0, (1, 3)))
+    ax_w.axvline(t, color="black", lw=0.8, ls=(0, (4, 2)))
+    ax_w.set(xlim=(0, 1), ylim=(0.45, 1.01), xlabel="time $t$", ylabel="$p(\\mathrm{Los\\ Angeles} \\mid x, t)$")
+    ax_w.set_title("posterior weight of Los Angeles\nfor a car at Irvine", fontsize=9)
+    ax_w.legend(loc="lower right", fontsize=8)
+    return fig
+
+
+def monte_carlo_figure(sample_counts, errors, point_names) -> Figure:
+    """Error of the Monte Carlo estimate against M on log axes.
+
+    ``errors`` has shape (n_points, n_seeds, len(sample_counts)): one faint line per seed, the median
+    over seeds as a thick line with markers, and a 1/sqrt(M) line through the first median.
+    """
+    m = np.asarray(sample_counts, dtype=float)
+    errors = np.asarray(errors, dtype=float)
+    if errors.ndim != 3 or errors.shape[2] != m.size or errors.shape[0] != len(point_names):
+        raise ValueError(f"errors must have shape (n_points, n_seeds, {m.size}) with one row per point name, "
+                         f"got {errors.shape}")
+    fig = Figure(figsize=(6.4, 4.2), dpi=90, layout="constrained")
+    ax = fig.subplots()
+    markers = ("o", "s", "^", "D")
+    colours = (COLORS["field"], COLORS["accent"], COLORS["conditional"], COLORS["data"])
+    for i, name in enumerate(point_names):
+        colour = colours[i % len(colours)]
+        for seed_errors in errors[i]:
+            ax.plot(m, seed_errors, color=colour, lw=0.5, alpha=0.3)
+        median = np.median(errors[i], axis=0)
+        ax.plot(m, median, color=colour, ls=_LINESTYLES[i % 4], marker=markers[i % 4], lw=1.8,
+                label=f"median error at {name}")
+    anchor = np.median(errors[:, :, 0])
+    ax.plot(m, anchor * np.sqrt(m[0] / m), color="black", lw=1.2, ls=(0, (6, 3)), label="$\\propto 1/\\sqrt{M}$")
+    ax.set(xscale="log", yscale="log", xlabel="number of data samples $M$",
+           ylabel="$|\\hat u_t(x) - u_t(x)|$")
+    ax.set_title("Monte Carlo estimate against the closed form", fontsize=10)
+    ax.legend(fontsize=8)
+    return fig

@@ -1,0 +1,298 @@
+"""Measuring samplers: how far solver samples are from the data, and what they cost.
+
+Chapter 6 integrates the exact marginal field from Gaussian starts with Euler, Heun and
+RK4 (``fm_helpers.ode``) and asks how many steps each schedule needs. These helpers turn
+the end points and trajectories of those runs into numbers:
+
+* ``flow_field``: the exact marginal field of a mixture as a function u(x, t) for ``ode.integrate``;
+* ``endpoint_errors``: the distance at t = 1 between n-step runs and a reference (eq-06-global-error);
+* ``energy_distance``: a distance between two point clouds (eq-06-energy-distance);
+* ``component_labels`` / ``component_masses`` / ``mass_error``: which share of the samples lands in each component
+  of a mixture, and how far that is from the target (eq-06-mass-error);
+* ``straightness``: chord length over arc length of each trajectory (eq-06-straightness);
+* ``fitted_order``: the slope p of error ~ C n^(-p) against the step count n;
+* ``function_evaluations``: steps times the field evaluations per step of a method;
+* ``sample_quality`` / ``quality_curve`` / ``steps_needed``: the two quality numbers of a run, of a
+  list of runs, and the smallest step count (from a list) whose run meets both thresholds.
+
+All functions are vectorised numpy; pairwise distances are summed in blocks of rows, so no
+(N, M) array larger than a few MB is ever built.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+import numpy as np
+
+from .data import GaussianMixture
+from .marginal import marginal_field
+from .ode import METHODS, integrate
+from .paths import GaussianPath, as_points, check_same_dimension
+
+__all__ = [
+    "STAGES",
+    "flow_field",
+    "endpoint_errors",
+    "energy_distance",
+    "component_labels",
+    "component_masses",
+    "mass_error",
+    "straightness",
+    "fitted_order",
+    "function_evaluations",
+    "SampleQuality",
+    "sample_quality",
+    "quality_curve",
+    "steps_needed",
+]
+
+#: Field evaluations per step of each method of ``fm_helpers.ode`` (eq-euler, eq-heun, eq-rk4).
+STAGES = {"euler": 1, "heun": 2, "rk4": 4}
+
+# Pairwise distances are computed for blocks of this many pairs at a time (~0.5 MB of floats).
+_BLOCK_ELEMENTS = 1 << 16
+
+
+def flow_field(path: GaussianPath, mixture: GaussianMixture) -> Callable:
+    """The function u(x, t) = marginal_field(path, mixture, x, t) that the solvers integrate (eq-06-sampling)."""
+    if not isinstance(path, GaussianPath):
+        raise ValueError(f"path must be a paths.GaussianPath, got {type(path).__name__}")
+    if not isinstance(mixture, GaussianMixture):
+        raise ValueError(f"mixture must be a data.GaussianMixture, got {type(mixture).__name__}")
+
+    def field(x, t):
+        return marginal_field(path, mixture, x, t)
+
+    return field
+
+
+def _point_cloud(x, name: str) -> np.ndarray:
+    x = as_points(x, name)
+    if x.ndim != 2 or x.shape[0] == 0:
+        raise ValueError(f"{name} must have shape (N, d) with at least one point, got shape {x.shape}")
+    return x
+
+
+def _mean_distance(x: np.ndarray, y: np.ndarray) -> float:
+    """Mean of |x_i - y_j| over all pairs (i, j), in blocks of rows of x.
+
+    The differences are formed coordinate by coordinate (no |x|^2 + |y|^2 - 2 x.y expansion), so two
+    nearly equal points get an accurate small distance rather than the square root of a rounding error.
+    """
+    yt = np.ascontiguousarray(y.T)
+    step = max(1, _BLOCK_ELEMENTS // y.shape[0])
+    total = 0.0
+    for start in range(0, x.shape[0], step):
+        xb = x[start:start + step]
+        sq = np.subtract.outer(xb[:, 0], yt[0])
+        sq *= sq
+        for k in range(1, x.shape[1]):  # a loop over the d coordinates, not over points
+            diff = np.subtract.outer(xb[:, k], yt[k])
+            diff *= diff
+            sq += diff
+        total += float(np.sqrt(sq, out=sq).sum())
+    return total / (x.shape[0] * y.shape[0])
+
+
+def energy_distance(x, y) -> float:
+    """The energy distance between the point clouds x (N, d) and y (M, d) (eq-06-energy-distance).
+
+    D(x, y) = sqrt(2 E|X - Y| - E|X - X'| - E|Y - Y'|), with X, X' drawn from the rows of x and
+    Y, Y' from the rows of y (all pairs, including a row with itself: the V-statistic). It is
+    zero only when the two clouds are the same set of points with the same multiplicities, has
+    the units of the points, and in one dimension equals ``scipy.stats.energy_distance``.
+    """
+    x, y = _point_cloud(x, "x"), _point_cloud(y, "y")
+    check_same_dimension(x=x, y=y)
+    return _energy_distance(x, y, _mean_distance(y, y))
+
+
+def _energy_distance(x: np.ndarray, y: np.ndarray, mean_yy: float) -> float:
+    """energy_distance with E|Y - Y'| given (it is the same for every x compared with one y)."""
+    squared = 2.0 * _mean_distance(x, y) - _mean_distance(x, x) - mean_yy
+    return float(np.sqrt(max(squared, 0.0)))
+
+
+def _check_mixture(mixture) -> GaussianMixture:
+    if not isinstance(mixture, GaussianMixture):
+        raise ValueError(f"mixture must be a data.GaussianMixture, got {type(mixture).__name__}")
+    if np.any(mixture.stds == 0):
+        raise ValueError("assigning points to components needs stds > 0: a point mass has no density to compare")
+    return mixture
+
+
+def component_labels(mixture: GaussianMixture, x) -> np.ndarray:
+    """For each point of x (N, d), the component k that maximises w_k N(x; mu_k, s_k^2 I), shape (N,).
+
+    That is the component the point most probably came from (eq-06-mass-error). Needs every std > 0.
+    """
+    mixture = _check_mixture(mixture)
+    x = _point_cloud(x, "x")
+    check_same_dimension(x=x, mixture=mixture.means)
+    var = mixture.stds**2
+    # log w_k - (d/2) log var_k - |x - mu_k|^2 / (2 var_k), with |x - mu|^2 expanded (no (N, K, d) array)
+    sq = np.sum(x**2, axis=1)[:, None] - 2.0 * x @ mixture.means.T + np.sum(mixture.means**2, axis=1)
+    logits = np.log(mixture.weights) - 0.5 * mixture.dim * np.log(var) - 0.5 * sq / var
+    return np.argmax(logits, axis=1)
+
+
+def component_masses(mixture: GaussianMixture, x) -> np.ndarray:
+    """m_k: the share of the points x (N, d) that ``component_labels`` gives to each component, shape (K,)."""
+    labels = component_labels(mixture, x)
+    return np.bincount(labels, minlength=mixture.n_components) / labels.shape[0]
+
+
+def mass_error(mixture: GaussianMixture, x, reference=None) -> float:
+    """max_k |m_k - m*_k|: the largest error in the share of points per component (eq-06-mass-error).
+
+    m_k are the ``component_masses`` of x. The target m*_k is the mixture weight w_k, or, when
+    ``reference`` points (M, d) are given, their component masses (e.g. the exact flow's end points
+    from the same starts, which removes the luck of the draw from the comparison).
+    """
+    masses = component_masses(mixture, x)
+    target = mixture.weights if reference is None else component_masses(mixture, reference)
+    return float(np.max(np.abs(masses - target)))
+
+
+def straightness(trajectory) -> np.ndarray:
+    """Chord over arc: |x_T - x_0| / sum_i |x_{i+1} - x_i| for each trajectory (eq-06-straightness).
+
+    ``trajectory`` has shape (steps + 1, ..., d), as returned by ``ode.integrate``; the result has
+    shape (...). It is 1 for a straight path travelled in one direction and smaller the more the
+    path bends. A trajectory that does not move at all has no direction: it gives ValueError.
+    """
+    trajectory = as_points(trajectory, "trajectory")
+    if trajectory.ndim < 2 or trajectory.shape[0] < 2:
+        raise ValueError(f"trajectory must have shape (steps + 1, ..., d) with at least two time points, "
+                         f"got shape {trajectory.shape}")
+    arc = np.sum(np.linalg.norm(np.diff(trajectory, axis=0), axis=-1), axis=0)
+    if np.any(arc == 0):
+        raise ValueError("a trajectory does not move (arc length 0): its straightness is undefined")
+    chord = np.linalg.norm(trajectory[-1] - trajectory[0], axis=-1)
+    return chord / arc
+
+
+def fitted_order(steps, errors) -> float:
+    """The order p in error ~ C n^(-p): minus the least-squares slope of log(error) against log(n)."""
+    steps, errors = np.asarray(steps, dtype=float), np.asarray(errors, dtype=float)
+    if steps.ndim != 1 or steps.shape != errors.shape or steps.size < 2:
+        raise ValueError(f"steps and errors must be 1-D of the same length >= 2, got shapes {steps.shape} "
+                         f"and {errors.shape}")
+    if not (np.all(np.isfinite(steps)) and np.all(steps > 0) and np.all(np.isfinite(errors)) and np.all(errors > 0)):
+        raise ValueError("steps and errors must be finite and > 0 (their logarithms are fitted)")
+    if np.unique(steps).size < 2:
+        raise ValueError("steps must contain at least two different step counts")
+    return float(-np.polyfit(np.log(steps), np.log(errors), 1)[0])
+
+
+def endpoint_errors(field: Callable, x0, reference, method: str, steps_list: Iterable[int],
+                    statistic: Callable = np.median) -> np.ndarray:
+    """For each n in ``steps_list``: ``statistic`` over the starts of |x_n - x_ref|, the distance at t = 1
+    between the end point of an n-step run of ``method`` and the reference end point (eq-06-global-error).
+
+    x0 and reference have shape (N, d); the result has shape (len(steps_list),). The median (default)
+    ignores the few starts so close to a watershed between components that any error sends them
+    to the other one.
+    """
+    x0, reference = _point_cloud(x0, "x0"), _point_cloud(reference, "reference")
+    if x0.shape != reference.shape:
+        raise ValueError(f"x0 and reference must have the same shape, got {x0.shape} and {reference.shape}")
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
+    steps_list = [_check_steps(n) for n in steps_list]
+    errors = [statistic(np.linalg.norm(integrate(field, x0, 0.0, 1.0, n, method)[-1] - reference, axis=-1))
+              for n in steps_list]
+    return np.asarray(errors, dtype=float)
+
+
+def _check_steps(steps) -> int:
+    if isinstance(steps, bool) or not isinstance(steps, (numbers.Integral, np.integer)) or steps < 1:
+        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    return int(steps)
+
+
+def function_evaluations(method: str, steps: int) -> int:
+    """How often a run of ``steps`` steps of ``method`` evaluates the field: steps x stages."""
+    if method not in STAGES:
+        raise ValueError(f"method must be one of {sorted(STAGES)}, got {method!r}")
+    return STAGES[method] * _check_steps(steps)
+
+
+@dataclass(frozen=True)
+class SampleQuality:
+    """The two quality numbers of a set of samples against the exact flow's end points."""
+
+    mass_error: float
+    energy_distance: float
+
+    def meets(self, max_mass_error: float, max_energy_distance: float) -> bool:
+        return self.mass_error <= max_mass_error and self.energy_distance <= max_energy_distance
+
+
+def sample_quality(mixture: GaussianMixture, x, reference) -> SampleQuality:
+    """``mass_error`` of x against the reference's component masses, and ``energy_distance`` to it."""
+    return SampleQuality(mass_error(mixture, x, reference), energy_distance(x, reference))
+
+
+def _qualities(field: Callable, x0, reference, mixture: GaussianMixture, method: str, candidates: Iterable[int]):
+    """Yield (n, SampleQuality) for each candidate n, computing the reference's own terms once."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
+    x0, reference = _point_cloud(x0, "x0"), _point_cloud(reference, "reference")
+    check_same_dimension(x0=x0, reference=reference)
+    candidates = [_check_steps(n) for n in candidates]
+    if not candidates:
+        raise ValueError("candidates must hold at least one step count")
+    target = component_masses(mixture, reference)
+    mean_rr = _mean_distance(reference, reference)
+    for n in candidates:
+        end = integrate(field, x0, 0.0, 1.0, n, method)[-1]
+        yield n, SampleQuality(float(np.max(np.abs(component_masses(mixture, end) - target))),
+                               _energy_distance(end, reference, mean_rr))
+
+
+def quality_curve(field: Callable, x0, reference, mixture: GaussianMixture, method: str,
+                  candidates: Iterable[int]) -> list[SampleQuality]:
+    """``sample_quality`` of the end points of an n-step run of ``method`` from x0, for each n in ``candidates``.
+
+    ``reference`` holds the exact flow's end points from the same starts x0 (N, d).
+    """
+    return [quality for _, quality in _qualities(field, x0, reference, mixture, method, candidates)]
+
+
+def steps_needed(field: Callable, x0, reference, mixture: GaussianMixture, method: str,
+                 candidates: Iterable[int], max_mass_error: float = 0.02,
+                 max_energy_distance: float = 0.02) -> int | None:
+    """The first step count in ``candidates`` whose run of ``method`` from x0 to t = 1 meets both thresholds.
+
+    Each candidate n integrates dx/dt = field(x, t) with n uniform steps and compares the end points
+    with ``reference`` (the exact flow's end points from the same starts): mass error <= ``max_mass_error``
+    and energy distance <= ``max_energy_distance`` (pass ``np.inf`` to use only the mass error; the energy
+    distance, the expensive one, is then never computed). Candidates are tried in the order given and the
+    search stops at the first that passes; None if none does.
+    """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
+    for name, value in (("max_mass_error", max_mass_error), ("max_energy_distance", max_energy_distance)):
+        if not (isinstance(value, numbers.Real) and value >= 0):
+            raise ValueError(f"{name} must be a number >= 0 (np.inf for no limit), got {value!r}")
+    x0, reference = _point_cloud(x0, "x0"), _point_cloud(reference, "reference")
+    check_same_dimension(x0=x0, reference=reference)
+    candidates = [_check_steps(n) for n in candidates]
+    if not candidates:
+        raise ValueError("candidates must hold at least one step count")
+    target = component_masses(mixture, reference)
+    mean_rr = None
+    for n in candidates:
+        end = integrate(field, x0, 0.0, 1.0, n, method)[-1]
+        if np.max(np.abs(component_masses(mixture, end) - target)) > max_mass_error:
+            continue
+        if np.isfinite(max_energy_distance):
+            mean_rr = _mean_distance(reference, reference) if mean_rr is None else mean_rr
+            if _energy_distance(end, reference, mean_rr) > max_energy_distance:
+                continue
+        return n
+    return None

@@ -1,0 +1,122 @@
+"""Schedules: values, derivatives and boundary conditions, each against an independent computation."""
+
+import numpy as np
+import pytest
+import sympy
+from fm_cases import SCHEDULES, over_schedules
+
+from fm_helpers import schedules
+from fm_helpers.schedules import T
+
+# Interior times; LinearVP's d_beta = -t / sqrt(1 - t^2) is steep near 1, so stop at 0.98.
+INTERIOR = np.linspace(0.02, 0.98, 49)
+
+
+def central_difference(fn, t, h=1e-5):
+    return (fn(t + h) - fn(t - h)) / (2 * h)
+
+
+def sympy_functions(schedule):
+    """alpha, beta and their derivatives lambdified here from ``expressions()``, not by the schedule."""
+    a, b = schedule.expressions()
+    return [sympy.lambdify(T, e, modules="numpy") for e in (a, b, sympy.diff(a, T), sympy.diff(b, T))]
+
+
+@over_schedules
+def test_derivatives_equal_central_differences(schedule):
+    """d_alpha, d_beta against central differences of alpha, beta (error O(h^2) ~ 1e-10)."""
+    np.testing.assert_allclose(schedule.d_alpha(INTERIOR), central_difference(schedule.alpha, INTERIOR),
+                               rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(schedule.d_beta(INTERIOR), central_difference(schedule.beta, INTERIOR),
+                               rtol=1e-6, atol=1e-6)
+
+
+@over_schedules
+def test_values_and_derivatives_equal_sympy(schedule):
+    """alpha, beta, d_alpha, d_beta against sympy's expressions and sympy's derivatives of them."""
+    alpha, beta, d_alpha, d_beta = sympy_functions(schedule)
+    t = INTERIOR
+    for ours, theirs in ((schedule.alpha, alpha), (schedule.beta, beta),
+                         (schedule.d_alpha, d_alpha), (schedule.d_beta, d_beta)):
+        np.testing.assert_allclose(ours(t), np.broadcast_to(theirs(t), t.shape), rtol=1e-12, atol=1e-12)
+
+
+@over_schedules
+def test_boundary_values_are_exact(schedule):
+    """Noise at t = 0 (alpha 0, beta 1), data at t = 1 (alpha 1, beta 0), exactly, for floats and arrays."""
+    assert schedule.alpha(0.0) == 0.0 and schedule.beta(0.0) == 1.0
+    assert schedule.alpha(1.0) == 1.0 and schedule.beta(1.0) == 0.0
+    np.testing.assert_array_equal(schedule.alpha(np.array([0.0, 1.0])), [0.0, 1.0])
+    np.testing.assert_array_equal(schedule.beta(np.array([0.0, 1.0])), [1.0, 0.0])
+
+
+@over_schedules
+def test_arrays_give_the_same_values_as_scalars(schedule):
+    """Vectorised evaluation (any shape) agrees with one call per float."""
+    t = INTERIOR.reshape(7, 7)
+    for fn in (schedule.alpha, schedule.beta, schedule.d_alpha, schedule.d_beta):
+        values = fn(t)
+        assert values.shape == t.shape
+        np.testing.assert_array_equal(values, np.vectorize(lambda s, fn=fn: fn(float(s)))(t))
+
+
+@over_schedules
+def test_beta_d_beta_is_product_and_has_the_right_limit_at_one(schedule):
+    """beta * d_beta equals the product inside (0, 1) and, at t = 1, sympy's limit of the product."""
+    np.testing.assert_allclose(schedule.beta_d_beta(INTERIOR), schedule.beta(INTERIOR) * schedule.d_beta(INTERIOR),
+                               rtol=1e-12, atol=1e-14)
+    a, b = schedule.expressions()
+    limit = float(sympy.limit(b * sympy.diff(b, T), T, 1, dir="-"))
+    assert schedule.beta_d_beta(1.0) == pytest.approx(limit, abs=1e-12)
+
+
+def test_linear_vp_d_beta_is_infinite_at_one():
+    """d_beta = -t / sqrt(1 - t^2) diverges at t = 1: a ValueError, not -inf."""
+    vp = schedules.LinearVP()
+    with pytest.raises(ValueError, match="d_beta of schedule LinearVP is not finite at t = 1"):
+        vp.d_beta(1.0)
+    with pytest.raises(ValueError, match="not finite"):
+        vp.d_beta(np.array([0.5, 1.0]))
+    assert np.isfinite(vp.d_beta(1 - 1e-9))
+
+
+def test_linear_vp_preserves_variance():
+    """alpha_t^2 + beta_t^2 = 1 for every t (the definition of variance preserving)."""
+    vp = schedules.LinearVP()
+    t = np.linspace(0, 1, 101)
+    np.testing.assert_allclose(vp.alpha(t) ** 2 + vp.beta(t) ** 2, 1.0, rtol=0, atol=1e-15)
+
+
+def test_named_schedules_are_the_four_of_the_book():
+    named = schedules.named_schedules()
+    assert list(named) == ["CondOT", "Cosine", "Polynomial(n=2)", "LinearVP"]
+    assert all(isinstance(s, schedules.Schedule) and s.name == key for key, s in named.items())
+
+
+@pytest.mark.parametrize("n", [0.5, 0, -2, float("nan"), float("inf"), "2"])
+def test_polynomial_refuses_exponents_below_one(n):
+    with pytest.raises(ValueError, match="Polynomial needs a finite exponent n >= 1"):
+        schedules.Polynomial(n)
+
+
+def test_polynomial_with_n_1_is_condot():
+    """t^1 and 1 - t^1 are CondOT: same values and derivatives."""
+    poly, ot = schedules.Polynomial(1), schedules.CondOT()
+    t = np.linspace(0, 1, 11)
+    for name in ("alpha", "beta", "d_alpha", "d_beta"):
+        np.testing.assert_allclose(getattr(poly, name)(t), getattr(ot, name)(t), rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize("bad, message", [
+    (1.3, r"t must lie in \[0, 1\], got 1.3"),
+    (-0.1, r"t must lie in \[0, 1\], got -0.1"),
+    (float("nan"), r"t must be a finite number in \[0, 1\], got nan"),
+    (float("inf"), r"t must be a finite number in \[0, 1\]"),
+    ("half", r"t must be a number in \[0, 1\]"),
+    (None, r"t must be a finite number in \[0, 1\]"),
+    (np.array([0.2, 1.5, 0.3]), r"t must lie in \[0, 1\], got 1.5"),
+])
+def test_times_outside_the_unit_interval_are_refused(bad, message):
+    for s in SCHEDULES:
+        with pytest.raises(ValueError, match=message):
+            s.alpha(bad)
