@@ -76,12 +76,20 @@ def title(text: str) -> str:
 def report_build(b: dict) -> str:
     parts = [title("build")]
     rows = []
+    def seconds(key):
+        text = f"{b[key]:.1f} s"
+        if f"{key[:-2]}_cpu_s" in b:
+            text += f" wall, {b[key[:-2] + '_cpu_s']:.1f} s CPU"
+        return text
+
     if "clean_build_s" in b:
-        rows.append(["clean build (all notebooks executed)", f"{b['clean_build_s']:.1f} s"])
+        rows.append(["clean build (all notebooks executed)", seconds("clean_build_s")])
     if "noop_rebuild_s" in b:
-        rows.append(["no-change rebuild", f"{b['noop_rebuild_s']:.1f} s"])
-    if "notebooks" in b:
-        rows.append(["notebooks", fmt(b["notebooks"])])
+        rows.append(["no-change rebuild", seconds("noop_rebuild_s")])
+    if "load_average_1min" in b:
+        rows.append(["load average when measured", fmt(b["load_average_1min"])])
+    if "notebooks_in_book" in b:
+        rows.append(["notebooks in the book", fmt(b["notebooks_in_book"])])
     if "heaviest_page" in b:
         limit = b.get("page_limit_bytes")
         note = f" (limit {human_bytes(limit)})" if limit else ""
@@ -110,7 +118,8 @@ def report_build(b: dict) -> str:
         parts.append("\nPage weight, with every asset the page loads:")
         parts.append(table(headers, body))
 
-    known = {"clean_build_s", "noop_rebuild_s", "notebooks", "heaviest_page", "heaviest_page_bytes",
+    known = {"clean_build_s", "noop_rebuild_s", "clean_build_cpu_s", "noop_rebuild_cpu_s",
+             "load_average_1min", "notebooks_in_book", "heaviest_page", "heaviest_page_bytes",
              "page_limit_bytes", "site_bytes", "date", "machine", "pages"}
     rest = {k: v for k, v in b.items() if k not in known}
     if rest:

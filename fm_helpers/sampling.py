@@ -102,8 +102,9 @@ def energy_distance(x, y) -> float:
 
     D(x, y) = sqrt(2 E|X - Y| - E|X - X'| - E|Y - Y'|), with X, X' drawn from the rows of x and
     Y, Y' from the rows of y (all pairs, including a row with itself: the V-statistic). It is
-    zero only when the two clouds are the same set of points with the same multiplicities, has
-    the units of the points, and in one dimension equals ``scipy.stats.energy_distance``.
+    zero only when the two clouds are the same set of points with the same multiplicities; D^2 is a
+    difference of mean distances, so scaling all points by c scales D by sqrt(c). In one dimension it
+    equals ``scipy.stats.energy_distance``.
     """
     x, y = _point_cloud(x, "x"), _point_cloud(y, "y")
     check_same_dimension(x=x, y=y)

@@ -42,6 +42,8 @@ def check_t(t, name: str = "t"):
     Raises ``ValueError`` naming the offending value, so that a bad time never
     turns into a silent NaN further down.
     """
+    if type(t) is float and 0.0 <= t <= 1.0:  # the common case, checked without numpy (ODE loops call this often)
+        return t
     try:
         arr = np.asarray(t, dtype=float)
     except (TypeError, ValueError):

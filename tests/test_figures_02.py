@@ -16,6 +16,7 @@ from fm_helpers.figures.conditional_field import (
     field_table,
     gps_overview_figure,
     landing_figure,
+    nice_latex,
     other_starts,
     show_step,
 )
@@ -88,8 +89,13 @@ def test_artists_show_the_flow_and_the_field(figure, schedule):
     np.testing.assert_allclose(figure.routes[0], starts, atol=1e-12)
     np.testing.assert_allclose(figure.routes[-1], np.broadcast_to(z, starts.shape), atol=1e-12)
     # the tangent in the time panel has the car's velocity as slope
-    ts, ys = figure.tangents[0].get_data()
+    ts, ys = figure.tangents.get_data()  # east tangent, NaN, north tangent
     assert np.isclose((ys[1] - ys[0]) / (ts[1] - ts[0]), vel[0, 0])
+    assert np.isclose((ys[4] - ys[3]) / (ts[4] - ts[3]), vel[0, 1])
+    # the other cars' routes are the flow of their starts
+    for segment, start in zip(figure.route_others.get_segments(), starts[1:]):
+        np.testing.assert_allclose(segment[0], start, atol=1e-12)
+        np.testing.assert_allclose(segment[-1], z, atol=1e-12)
 
 
 def test_at_t_equal_one_draws_what_is_defined(figure):
@@ -124,9 +130,10 @@ def test_bad_parameters_raise(figure, bad):
 
 
 def test_static_player_frames(figure):
-    player = StaticPlayer(figure, times=[0.0, 1.0])
-    assert len(player.frames) == 4 and all(len(row) == 2 for row in player.frames)
-    assert sum(len(row) for row in player.frames) == 4 * 2
+    times = [1.0]  # one time keeps the test fast; the frames cover the four schedules
+    player = StaticPlayer(figure, times=times)
+    assert len(player.frames) == 4 and all(len(row) == len(times) for row in player.frames)
+    assert sum(len(row) for row in player.frames) == 4 * len(times)
     assert all(frame.startswith("data:image/png;base64,") for row in player.frames for frame in row)
     assert 'class="fm-player"' in player._repr_html_()
 
@@ -146,12 +153,28 @@ def test_static_figures():
     assert all(ax.get_xlabel() and ax.get_ylabel() for ax in fig.axes)
 
 
-def test_show_step_and_field_table():
-    derivation = symbolic.conditional_field_derivation()
-    first, last = show_step(derivation, 1), show_step(derivation, len(derivation.steps))
-    assert first.follows is None and last.follows is True
-    assert r"\dot{\alpha}_t" in last._repr_markdown_() and "Derivative" not in last.lhs_latex
+def test_nice_latex_uses_the_book_notation():
+    last = symbolic.conditional_field_derivation().steps[-1]
+    text = nice_latex(last.lhs) + nice_latex(last.rhs)
+    assert r"\dot{\alpha}_t" in text and r"\dot{\beta}_t" in text and r"\middle|\, z" in text
+    assert "Derivative" not in text and r"\left(t \right)" not in text
+
+
+def test_show_step_reports_the_verdicts():
+    # a small derivation (sympy's simplify is slow on the real one): 2 z = u, then z + z = u (true), then 3 z = u (false)
+    u = symbolic.field_x
+    derivation = symbolic.Derivation("toy", (symbolic.Step("start", 2 * symbolic.z, u),
+                                              symbolic.Step("split", symbolic.z + symbolic.z, u),
+                                              symbolic.Step("wrong", 3 * symbolic.z, u)))
+    views = [show_step(derivation, i) for i in (1, 2, 3)]
+    assert [v.follows for v in views] == [None, True, False]
+    assert "✓" in views[1]._repr_markdown_() and "NOT" in views[2]._repr_markdown_()
+    assert "follows from step 1: True" in repr(views[1])
     with pytest.raises(ValueError):
         show_step(derivation, 0)
-    table = field_table()
-    assert len(table.rows) == 4 and "| CondOT |" in table._repr_markdown_()
+
+
+def test_field_table():
+    table = field_table(["CondOT"])
+    assert len(table.rows) == 1 and "| CondOT |" in table._repr_markdown_()
+    assert "CondOT: u = (x - z)/(t - 1)" in repr(table)

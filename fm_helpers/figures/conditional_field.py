@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import sympy
+from matplotlib.collections import LineCollection
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -107,8 +108,8 @@ class ConditionalFieldFigure(LiveFigure):
                "grid cell and drawn shortened. Right: the highlighted car's east and north coordinates over "
                "time; the short tangent lines at t have the car's velocity as their slopes.")
     alt = ("A map with San Diego near the bottom, Los Angeles to the upper left and Las Vegas to the upper "
-           "right. Green arrows on a grid all point towards the chosen destination and grow longer as t "
-           "approaches 1; seven curves lead from starting points around San Diego to the destination, with "
+           "right. Green arrows on a grid all point towards the chosen destination and grow longer (and pale "
+           "once longer than a grid cell) as t approaches 1; seven curves lead from starting points around San Diego to the destination, with "
            "a dot and a dark arrow showing where each car is and where it is heading. A second panel plots the "
            "highlighted car's two coordinates against time, with tangent segments at the current time.")
     figsize = (8.4, 4.6)
@@ -152,8 +153,10 @@ class ConditionalFieldFigure(LiveFigure):
                                                   headlength=4.5, headaxislength=4))
         self.sigma = self.dynamic(ax_map.add_patch(Circle((0, 0), 1.0, fill=False, ec=_SIGMA_GREY, lw=1.2,
                                                           ls=(0, (4, 3)), zorder=3)))
-        self.route_others = [self.dynamic(ax_map.plot([], [], color=COLORS["conditional"], lw=0.9,
-                                                      alpha=0.55, zorder=3)[0]) for _ in range(_N_OTHERS)]
+        # the other cars' routes as one collection: one artist to draw instead of six
+        self.route_others = self.dynamic(ax_map.add_collection(
+            LineCollection([], colors=[COLORS["conditional"]], linewidths=0.9, alpha=0.55, zorder=3),
+            autolim=False))
         self.route_main = self.dynamic(ax_map.plot([], [], color="k", lw=1.0, ls=":", zorder=4)[0])
         self.route_done = self.dynamic(ax_map.plot([], [], color="k", lw=2.0, zorder=4)[0])
         ax_map.plot(*self.starts.T, "o", ms=5, mfc="white", mec=COLORS["noise"], mew=1.5, zorder=5)
@@ -186,7 +189,8 @@ class ConditionalFieldFigure(LiveFigure):
         self.north_line = self.dynamic(ax_time.plot([], [], color=COLORS["data"], lw=1.8, ls="--",
                                                     label=r"north: $\psi_s(x_0|z)_2$")[0])
         self.t_line = self.dynamic(ax_time.axvline(0.0, color="k", lw=0.8, ls=":"))
-        self.tangents = [self.dynamic(ax_time.plot([], [], color="k", lw=2.4, alpha=0.8)[0]) for _ in range(2)]
+        # both tangents in one line, separated by a NaN
+        self.tangents = self.dynamic(ax_time.plot([], [], color="k", lw=2.4, alpha=0.8)[0])
         self.t_dots = self.dynamic(ax_time.plot([], [], "s", ms=6, color=COLORS["accent"], mec="k")[0])
         ax_time.plot([], [], color="k", lw=2.4, alpha=0.8, label="tangent at t")
         ax_time.legend(loc="upper left", fontsize=8)
@@ -206,8 +210,7 @@ class ConditionalFieldFigure(LiveFigure):
         if changed & {"schedule", "destination"}:
             routes = path.flow(self.starts, z, self.s[:, None])  # (len(s), cars, 2)
             self.routes = routes
-            for line, r in zip(self.route_others, np.moveaxis(routes[:, 1:], 1, 0)):
-                line.set_data(r[:, 0], r[:, 1])
+            self.route_others.set_segments(list(np.moveaxis(routes[:, 1:], 1, 0)))
             self.route_main.set_data(routes[:, 0, 0], routes[:, 0, 1])
             self.east_line.set_data(self.s, routes[:, 0, 0])
             self.north_line.set_data(self.s, routes[:, 0, 1])
@@ -232,15 +235,14 @@ class ConditionalFieldFigure(LiveFigure):
             vel = None
         if vel is None:
             self.q_cars.set_visible(False)
-            for line in self.tangents:
-                line.set_data([], [])
+            self.tangents.set_data([], [])
             notes.append(f"velocities: infinite at t = {t:g}, not drawn")
         else:
             self.q_cars.set_visible(True)
             self.q_cars.set_UVC(*(vel * ARROW_DT).T)
             ts = np.array([t - _TANGENT_HALF, t + _TANGENT_HALF])
-            for line, p, v in zip(self.tangents, pos[0], vel[0]):
-                line.set_data(ts, p + v * (ts - t))
+            ys = pos[0][:, None] + vel[0][:, None] * (ts - t)  # (2 coordinates, 2 ends)
+            self.tangents.set_data([*ts, np.nan, *ts], [*ys[0], np.nan, *ys[1]])
             notes.append(f"car speed |u| = {np.linalg.norm(vel[0]):.2f}")
 
         # the field on the grid (x-form, eq-cond-field): undefined where beta_t = 0

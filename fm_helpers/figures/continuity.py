@@ -45,7 +45,7 @@ DATASETS = {"two cities": data.two_cities(), "eight gaussians": data.eight_gauss
 EXTENT = (-4.5, 4.5, -4.5, 4.5)
 #: Residual grid (n x n): every point costs about ten density and eight field evaluations.
 RESIDUAL_GRID = 40
-QUIVER_GRID = 13
+QUIVER_GRID = 11
 DENSITY_GRID = 60
 #: Below this fraction of max p_t, d/dt p_t counts as zero (the density is momentarily at rest).
 AT_REST = 1e-6
@@ -56,36 +56,77 @@ ARROW_DENSITY = 0.01
 STILL = 1e-9
 
 
-def residual_maps(path: GaussianPath, mixture: GaussianMixture, grid, t: float, h: float = 1e-4) -> dict:
+def _batched(function, point_sets):
+    """Evaluate ``function(points)`` once on several point sets (each (..., d)) and split the result.
+
+    Every call into ``fm_helpers.marginal`` pays a fixed price (checks, per-component constants);
+    one call on all points at once pays it once.
+    """
+    flat = [np.reshape(points, (-1, points.shape[-1])) for points in point_sets]
+    values = function(np.concatenate(flat))
+    pieces = np.split(values, np.cumsum([len(f) for f in flat])[:-1])
+    return [piece.reshape(points.shape[:-1] + piece.shape[1:]) for piece, points in zip(pieces, point_sets)]
+
+
+def residual_maps(path: GaussianPath, mixture: GaussianMixture, grid, t: float, h: float = 1e-4,
+                  extra_points=()) -> dict:
     """Both sides of the continuity equation (eq-continuity) on ``grid`` for the marginal and the naive field.
+
+    The differences are those of ``fm_helpers.continuity`` (``time_derivative`` and ``divergence``,
+    step ``h``); only the evaluations are batched: p_t, u_t and the naive field at the 2d shifted
+    copies of the grid are computed in one call each and handed to ``divergence`` from a table
+    (anything not in the table is computed on demand, so the result never depends on the table).
 
     Returns a dict with ``dp_dt`` (shape of the grid without its last axis), ``marginal`` and
     ``naive`` (residuals d/dt p_t + div(p_t u_t); ``naive`` is None where the naive field is
-    undefined, at beta_t = 0), and ``scale``: max |d/dt p_t|, or max p_t when d/dt p_t is
-    zero to within ``AT_REST`` (then ``at_rest`` is True). d/dt p_t is computed once and
-    shared by both residuals.
+    undefined, at beta_t = 0), ``scale``: max |d/dt p_t|, or max p_t when d/dt p_t is zero to
+    within ``AT_REST`` (then ``at_rest`` is True), and ``density`` and ``field``: p_t and u_t at
+    ``extra_points`` (a sequence of point arrays), evaluated in the same batch.
     """
-    cache = {}
+    grid = np.asarray(grid, dtype=float)
+    d = grid.shape[-1]
+    shifted = []
+    for i in range(d):  # exactly the points continuity.divergence asks for: x + step and x - step
+        step = np.zeros(d)
+        step[i] = h
+        shifted += [grid + step, grid - step]
+    extra = [np.asarray(points, dtype=float) for points in extra_points]
 
-    def density(x, s):  # both divergences ask for p_t at the same shifted grids: compute each once
-        key = (s, x.shape, x.tobytes())
-        if key not in cache:
-            cache[key] = marginal_density(path, mixture, x, s)
-        return cache[key]
+    p_grid, *p_rest = _batched(lambda x: marginal_density(path, mixture, x, t), [grid, *shifted, *extra])
+    p_shifted, p_extra = p_rest[:len(shifted)], p_rest[len(shifted):]
+    u_all = _batched(lambda x: marginal_field(path, mixture, x, t), [*shifted, *extra])
+    u_shifted, u_extra = u_all[:len(shifted)], u_all[len(shifted):]
+    try:
+        n_shifted = _batched(lambda x: naive_field(path, mixture, x, t), shifted)
+    except ValueError:  # the naive field divides by beta_t, which is 0 at t = 1
+        n_shifted = None
 
-    def flux_of(field):
-        return lambda x, s: density(x, s)[..., None] * field(path, mixture, x, s)
+    def key(x, s):
+        return s, x.shape, x.tobytes()
+
+    densities = {key(grid, t): p_grid, **{key(x, t): p for x, p in zip(shifted, p_shifted)}}
+    fluxes = {"marginal": {key(x, t): p[..., None] * u for x, p, u in zip(shifted, p_shifted, u_shifted)},
+              "naive": {} if n_shifted is None else
+              {key(x, t): p[..., None] * u for x, p, u in zip(shifted, p_shifted, n_shifted)}}
+
+    def density(x, s):
+        found = densities.get(key(x, s))
+        return marginal_density(path, mixture, x, s) if found is None else found
+
+    def flux_of(name, field):
+        def flux(x, s):
+            found = fluxes[name].get(key(x, s))
+            return density(x, s)[..., None] * field(path, mixture, x, s) if found is None else found
+        return flux
 
     dp_dt = time_derivative(density, grid, t, h)
-    residual = {"marginal": dp_dt + divergence(flux_of(marginal_field), grid, t, h)}
-    try:
-        residual["naive"] = dp_dt + divergence(flux_of(naive_field), grid, t, h)
-    except ValueError:  # the naive field divides by beta_t, which is 0 at t = 1
-        residual["naive"] = None
+    residual = {"marginal": dp_dt + divergence(flux_of("marginal", marginal_field), grid, t, h),
+                "naive": None if n_shifted is None else dp_dt + divergence(flux_of("naive", naive_field), grid, t, h)}
     scale = float(np.max(np.abs(dp_dt)))
-    p_max = float(np.max(density(grid, t)))
+    p_max = float(np.max(p_grid))
     at_rest = scale < AT_REST * p_max
-    return {"dp_dt": dp_dt, **residual, "scale": p_max if at_rest else scale, "at_rest": at_rest}
+    return {"dp_dt": dp_dt, **residual, "scale": p_max if at_rest else scale, "at_rest": at_rest,
+            "density": p_extra, "field": u_extra}
 
 
 class ContinuityFigure(LiveFigure):
@@ -99,7 +140,7 @@ class ContinuityFigure(LiveFigure):
                "dp_t/dt + div(p_t u_t) on a 40 x 40 grid for the marginal field and for the naive field, divided by "
                "the largest |dp_t/dt| and drawn on the same scale from -1 to 1. White: the field moves exactly "
                "the mass the density gains or loses. Red: the density grows faster than the field brings mass in; "
-               "blue: the field brings in more than the density gains. The titles print the largest |residual| "
+               "blue: the field brings in more than the density gains. Above each map: its largest |residual| "
                "on this scale.")
     alt = ("Three square panels side by side. The first shows a density as a heat map with small arrows. The "
            "second, for the marginal field, is plain white at every time and schedule: its residual is about "
@@ -107,13 +148,26 @@ class ContinuityFigure(LiveFigure):
            "clusters, with a largest residual close to or above one; at t = 1 it says the naive field is "
            "undefined there.")
     figsize = (10.6, 3.7)
+    dpi = 72  # the book shows the frames at about 700 px wide: more pixels would only cost time
     defaults = {"data": "two cities"}
     extra_controls = {"data": {"kind": "choice", "options": list(DATASETS), "description": "data"}}
+
+    def __init__(self, t: float = 0.5, schedule="CondOT", **params):
+        _check_data(params.get("data", self.defaults["data"]))
+        super().__init__(t, schedule, **params)
+
+    def update(self, **changes) -> None:
+        """Change t, schedule and/or data (one of ``DATASETS``) and redraw what depends on them."""
+        if "data" in changes:
+            _check_data(changes["data"])
+        super().update(**changes)
 
     def _build(self) -> None:
         self.res_grid = data.rect_grid(EXTENT, RESIDUAL_GRID)
         self.dens_grid = data.rect_grid(EXTENT, DENSITY_GRID)
         self.quiver_grid = q = data.rect_grid(EXTENT, QUIVER_GRID)
+        # constrained layout leaves the two-line titles a few pixels short at the top: pad a little more
+        self.fig.get_layout_engine().set(h_pad=0.15)
         ax_p, ax_m, ax_n = self.axes = self.fig.subplots(1, 3, sharex=True, sharey=True)
         for ax in self.axes:
             ax.set(xlabel="$x_1$", aspect="equal", xlim=EXTENT[:2], ylim=EXTENT[2:])
@@ -131,12 +185,13 @@ class ContinuityFigure(LiveFigure):
         self.res_images = {"marginal": self.dynamic(ax_m.imshow(empty, **residual_style)),
                            "naive": self.dynamic(ax_n.imshow(empty, **residual_style))}
         self.fig.colorbar(self.res_images["naive"], ax=[ax_m, ax_n], shrink=0.85, pad=0.02,
-                          label=r"residual / max $|\partial_t p_t|$")
+                          ticks=[-1, -0.5, 0, 0.5, 1], label=r"residual / max $|\partial_t p_t|$")
         # Titles and labels are static (drawn once into the background); only the numbers that
-        # change are dynamic, as short plain text (text is the costliest thing Agg draws).
+        # change are dynamic, as short plain text: Agg rasterises every glyph of a changed text
+        # anew, and text is the costliest thing in a frame. The controls show t and the schedule.
         for ax, title in ((ax_p, "density $p_t$ and marginal field $u_t$"),
                           (ax_m, "residual of the marginal field"), (ax_n, "residual of the naive field")):
-            ax.set_title(title, fontsize=10, pad=16)
+            ax.set_title(title + "\n", fontsize=10)  # the empty second line makes room for the numbers
         for ax in (ax_m, ax_n):
             ax.text(0.5, 1.015, "max |residual| = ", transform=ax.transAxes, ha="right", va="bottom", fontsize=9)
         self.readouts = {key: self.dynamic(ax.text(0.5, 1.015, " ", transform=ax.transAxes, ha="left",
@@ -148,17 +203,6 @@ class ContinuityFigure(LiveFigure):
         self.notes = {key: self.dynamic(ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center",
                                                 fontsize=9, bbox=box))
                       for key, ax in (("marginal", ax_m), ("naive", ax_n))}
-        self.time_label = self.dynamic(self.fig.suptitle(" ", x=0.01, ha="left", fontsize=11))
-
-    def __init__(self, t: float = 0.5, schedule="CondOT", **params):
-        _check_data(params.get("data", self.defaults["data"]))
-        super().__init__(t, schedule, **params)
-
-    def update(self, **changes) -> None:
-        """Change t, schedule and/or data (one of ``DATASETS``) and redraw what depends on them."""
-        if "data" in changes:
-            _check_data(changes["data"])
-        super().update(**changes)
 
     def _draw(self, changed: set[str]) -> None:
         name = self.params["data"]
@@ -168,13 +212,15 @@ class ContinuityFigure(LiveFigure):
         t, path = self.t, self.path
         dens_grid, quiver_grid = self.dens_grid, self.quiver_grid
 
-        p = marginal_density(path, mixture, dens_grid, t)
+        # One batch of evaluations for the residual maps, the density image and the arrows.
+        maps = residual_maps(path, mixture, self.res_grid, t, extra_points=(dens_grid, quiver_grid))
+        p, p_arrows = maps["density"]
+        u = maps["field"][1]
         self.density.set_data(p)
         self.density.set_clim(0.0, p.max())
         # Arrows only where there is mass to move (p_t above 1% of its largest value), scaled so that
         # the fastest of them spans one grid cell: far from the data the field grows without bound.
-        u = marginal_field(path, mixture, quiver_grid, t)
-        where = marginal_density(path, mixture, quiver_grid, t) > ARROW_DENSITY * p.max()
+        where = p_arrows > ARROW_DENSITY * p.max()
         speed = np.where(where, np.linalg.norm(u, axis=-1), 0.0)
         top = float(speed.max())
         cell = (EXTENT[1] - EXTENT[0]) / (QUIVER_GRID - 1)
@@ -184,7 +230,6 @@ class ContinuityFigure(LiveFigure):
             uv = np.full_like(u, np.nan)
         self.quiver.set_UVC(uv[..., 0], uv[..., 1])
 
-        maps = residual_maps(path, mixture, self.res_grid, t)
         for key in ("marginal", "naive"):
             residual, image, note = maps[key], self.res_images[key], self.notes[key]
             if residual is None:
@@ -200,7 +245,6 @@ class ContinuityFigure(LiveFigure):
         if maps["at_rest"]:
             self.notes["marginal"].set_text("∂p/∂t ≈ 0 here: the density is\nmomentarily at rest; residuals\n"
                                             "are divided by max p instead")
-        self.time_label.set_text(f"t = {t:.2f}")
 
 
 def _check_data(name) -> None:

@@ -1,0 +1,399 @@
+"""Learning the marginal field from conditional targets: a closed-form model, its losses, and the constant between them.
+
+Chapter 8 fits a model v_theta(x, t) = W^T phi(x, t) by ridge least squares on the conditional targets
+u_t(x|z) only, at x ~ p_t(.|z), z ~ p_data (the conditional flow matching loss, eq-08-cfm-loss), and
+shows that it learns the marginal field u_t(x) (eq-marginal-field), which it never sees. The pieces:
+
+* ``RandomFourierFeatures`` / ``random_fourier_features``: phi(x, t) = a few polynomial features plus
+  sqrt(2/m) cos(omega_j . (x / ell_x, t / ell_t) + b_j), with seeded random omega_j and b_j (eq-08-model);
+* ``ridge_fit``: the least squares weights W = (Phi^T Phi + lambda I)^(-1) Phi^T Y, accumulated in blocks
+  of rows (eq-08-normal-equations);
+* ``conditional_training_set`` / ``fit_conditional_field``: the training data (t, z, eps) -> (x, u_t(x|z))
+  and the fit; ``FieldModel`` is the fitted v_theta;
+* ``conditional_loss`` / ``marginal_loss``: per-sample squared errors of the two losses (eq-08-cfm-loss,
+  eq-08-fm-loss);
+* ``posterior_variance`` / ``expected_posterior_variance``: Var(u_t(x|z) | x_t = x) in closed form for a
+  Gaussian mixture, and its average over x ~ p_t (eq-08-posterior-variance, eq-08-loss-gap);
+* ``relative_l2_error``: sqrt(E|v - u|^2 / E|u|^2) under x ~ p_t (eq-08-rel-error);
+* ``denoise`` / ``sample_model``: the posterior mean read off a field (eq-08-denoise) and samples drawn by
+  integrating the learned field.
+
+Everything is vectorised numpy over the leading axes of the points; no deep-learning framework.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+
+from .data import GaussianMixture
+from .marginal import marginal_field, posterior_weights
+from .ode import integrate
+from .paths import GaussianPath, as_points, check_same_dimension
+from .schedules import check_t
+
+__all__ = [
+    "RandomFourierFeatures",
+    "random_fourier_features",
+    "ridge_fit",
+    "FieldModel",
+    "conditional_training_set",
+    "fit_conditional_field",
+    "conditional_loss",
+    "marginal_loss",
+    "posterior_variance",
+    "expected_posterior_variance",
+    "relative_l2_error",
+    "denoise",
+    "sample_model",
+]
+
+# Rows of the design matrix built at a time (a block of 8192 x 512 features is 32 MB).
+_BLOCK_ROWS = 8192
+
+
+def _check_rng(rng) -> np.random.Generator:
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a numpy Generator (np.random.default_rng(seed)), got {type(rng).__name__}")
+    return rng
+
+
+def _check_count(n, name: str, minimum: int = 1) -> int:
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {n!r}")
+    return int(n)
+
+
+def _check_path(path) -> GaussianPath:
+    if not isinstance(path, GaussianPath):
+        raise ValueError(f"path must be a paths.GaussianPath, got {type(path).__name__}")
+    return path
+
+
+def _check_mixture(mixture) -> GaussianMixture:
+    if not isinstance(mixture, GaussianMixture):
+        raise ValueError(f"mixture must be a data.GaussianMixture, got {type(mixture).__name__}")
+    return mixture
+
+
+def _times_like(x: np.ndarray, t) -> np.ndarray:
+    """t (a number or an array over the leading axes of x) broadcast to x.shape[:-1], after checking it."""
+    t = np.asarray(check_t(t), dtype=float)
+    try:
+        return np.broadcast_to(t, x.shape[:-1])
+    except ValueError:
+        raise ValueError(f"t of shape {t.shape} does not broadcast against points of shape {x.shape}") from None
+
+
+# --------------------------------------------------------------------------------------
+# Features and the least squares fit
+# --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class RandomFourierFeatures:
+    """phi(x, t) = [1, x, t, t x, sqrt(2/m) cos(omega_j . (x / ell_x, t / ell_t) + b_j) for j < m] (eq-08-model).
+
+    ``omega`` (m, d + 1) and ``phase`` (m,) are fixed random draws; ``length_x`` and ``length_t`` set the
+    length scales in space and time over which the features vary. The polynomial block (1, x, t, t x:
+    2 d + 2 features) lets the model represent the part of a field that is affine in x exactly.
+    """
+
+    omega: np.ndarray
+    phase: np.ndarray
+    length_x: float
+    length_t: float
+    polynomial: bool = True
+
+    @property
+    def dim(self) -> int:
+        return self.omega.shape[1] - 1
+
+    @property
+    def n_random(self) -> int:
+        return self.omega.shape[0]
+
+    @property
+    def n_features(self) -> int:
+        return self.n_random + (2 * self.dim + 2 if self.polynomial else 0)
+
+    def __call__(self, x, t) -> np.ndarray:
+        """The design matrix, shape (..., n_features), for points x (..., d) at times t (number or (...))."""
+        x = as_points(x)
+        if x.shape[-1] != self.dim:
+            raise ValueError(f"mismatched dimensions: x has dimension {x.shape[-1]} but the features expect {self.dim}")
+        t = _times_like(x, t)
+        m = self.n_random
+        # omega . (x / ell_x, t / ell_t) + b, computed as one matrix product and a rank-one update
+        arg = (x / self.length_x) @ self.omega[:, :-1].T
+        arg += (t / self.length_t)[..., None] * self.omega[:, -1]
+        arg += self.phase
+        np.cos(arg, out=arg)
+        arg *= np.sqrt(2.0 / m)
+        if not self.polynomial:
+            return arg
+        tc = t[..., None]
+        poly = np.concatenate([np.ones_like(tc), x, tc, tc * x], axis=-1)
+        return np.concatenate([poly, arg], axis=-1)
+
+
+def random_fourier_features(n_random: int, dim: int, rng: np.random.Generator, length_x: float = 1.0,
+                            length_t: float = 0.3, polynomial: bool = True) -> RandomFourierFeatures:
+    """Draw omega_j ~ N(0, I_{d+1}) and b_j ~ U[0, 2 pi) for m = ``n_random`` cosine features (eq-08-model).
+
+    With these draws, sum_j phi_j(y) phi_j(y') approximates the Gaussian kernel exp(-|y - y'|^2 / 2) of the
+    scaled input y = (x / ell_x, t / ell_t) (Rahimi and Recht's random features): the model is a smooth
+    function of (x, t) varying over distances of about ``length_x`` in space and ``length_t`` in time.
+    """
+    n_random = _check_count(n_random, "n_random")
+    dim = _check_count(dim, "dim")
+    _check_rng(rng)
+    for name, value in (("length_x", length_x), ("length_t", length_t)):
+        if not (isinstance(value, numbers.Real) and np.isfinite(value) and value > 0):
+            raise ValueError(f"{name} must be a positive number, got {value!r}")
+    omega = rng.standard_normal((n_random, dim + 1))
+    phase = rng.uniform(0.0, 2 * np.pi, n_random)
+    for arr in (omega, phase):
+        arr.flags.writeable = False
+    return RandomFourierFeatures(omega, phase, float(length_x), float(length_t), bool(polynomial))
+
+
+def _gram(phi: np.ndarray) -> np.ndarray:
+    """Phi^T Phi by numpy's own single-threaded loops rather than BLAS.
+
+    A multithreaded BLAS on a machine whose cores are busy with other work can take tens of times longer
+    for this tall, thin product than one thread does; einsum's C loop takes the same time either way.
+    """
+    return np.einsum("ni,nj->ij", phi, phi, optimize=False)
+
+
+def ridge_fit(design, targets, ridge: float = 1e-6) -> np.ndarray:
+    """W minimising sum_i |W^T phi_i - y_i|^2 + lambda n |W|^2: W = (Phi^T Phi / n + lambda I)^(-1) Phi^T Y / n.
+
+    ``design`` is Phi (n, F) or a callable ``block -> Phi`` over ``slice`` objects (so that the (n, F)
+    matrix need not exist at once); ``targets`` is Y (n, d). These are the normal equations (eq-08-normal-equations);
+    lambda (``ridge``) >= 0 is relative to the mean squared feature, which keeps the solve well posed when
+    features are nearly dependent. Returns W, shape (F, d).
+    """
+    y = as_points(targets, "targets")
+    if y.ndim != 2:
+        raise ValueError(f"targets must have shape (n, d), got shape {y.shape}")
+    if not (isinstance(ridge, numbers.Real) and np.isfinite(ridge) and ridge >= 0):
+        raise ValueError(f"ridge must be a number >= 0, got {ridge!r}")
+    n = y.shape[0]
+    block = design if callable(design) else None
+    if block is None:
+        phi = np.asarray(design, dtype=float)
+        if phi.ndim != 2 or phi.shape[0] != n:
+            raise ValueError(f"design must have shape (n, F) with n = {n} rows like targets, got shape {phi.shape}")
+        gram, moment = _gram(phi), phi.T @ y
+    else:
+        gram = moment = None
+        for start in range(0, n, _BLOCK_ROWS):
+            rows = slice(start, min(start + _BLOCK_ROWS, n))
+            phi = block(rows)
+            gram = _gram(phi) if gram is None else gram + _gram(phi)
+            moment = phi.T @ y[rows] if moment is None else moment + phi.T @ y[rows]
+    gram /= n
+    moment /= n
+    scale = np.trace(gram) / gram.shape[0]
+    gram[np.diag_indices_from(gram)] += ridge * scale
+    return np.linalg.solve(gram, moment)
+
+
+@dataclass(frozen=True, eq=False)
+class FieldModel:
+    """v_theta(x, t) = W^T phi(x, t) (eq-08-model), ``weights`` W of shape (F, d)."""
+
+    features: RandomFourierFeatures
+    weights: np.ndarray
+
+    def __call__(self, x, t) -> np.ndarray:
+        """The model's velocity at points x (..., d) and times t (a number or an array over the leading axes)."""
+        x = as_points(x)
+        flat = x.reshape(-1, x.shape[-1])
+        tt = _times_like(x, t).reshape(-1)
+        out = np.empty_like(flat)
+        for start in range(0, flat.shape[0], _BLOCK_ROWS):
+            rows = slice(start, start + _BLOCK_ROWS)
+            out[rows] = self.features(flat[rows], tt[rows]) @ self.weights
+        return out.reshape(x.shape)
+
+    def scaled(self, factor: float) -> "FieldModel":
+        """The same features with weights multiplied by ``factor`` (another point theta of parameter space)."""
+        return FieldModel(self.features, factor * self.weights)
+
+    def perturbed(self, scale: float, rng: np.random.Generator) -> "FieldModel":
+        """The same features with N(0, scale^2) noise added to every weight."""
+        return FieldModel(self.features, self.weights + scale * _check_rng(rng).standard_normal(self.weights.shape))
+
+
+# --------------------------------------------------------------------------------------
+# Training on conditional targets
+# --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TrainingSet:
+    """Draws (t, z, eps), the points x = alpha_t z + beta_t eps and the conditional targets u_t(x|z)."""
+
+    t: np.ndarray
+    z: np.ndarray
+    eps: np.ndarray
+    x: np.ndarray
+    target: np.ndarray
+
+
+def conditional_training_set(path: GaussianPath, mixture: GaussianMixture, n: int, rng: np.random.Generator,
+                             t_range=(0.0, 0.95)) -> TrainingSet:
+    """n draws t ~ U[t_range], z ~ p_data, eps ~ N(0, I); x = psi_t(eps|z) (eq-flow) and the target
+    u_t(x|z) = d_alpha z + d_beta eps (eq-cond-field-noise), the conditional field at x. No marginal field is used.
+
+    t is drawn stratified (one uniform draw in each of n equal slices of ``t_range``, then shuffled), which
+    spreads the times evenly without changing their distribution.
+    """
+    _check_path(path), _check_mixture(mixture), _check_rng(rng)
+    n = _check_count(n, "n")
+    lo, hi = (float(check_t(v, "t_range")) for v in t_range)
+    if not lo < hi:
+        raise ValueError(f"t_range must be (low, high) with low < high, got {t_range!r}")
+    t = lo + (hi - lo) * (np.arange(n) + rng.uniform(size=n)) / n
+    rng.shuffle(t)
+    z = mixture.sample(n, rng)
+    eps = rng.standard_normal(z.shape)
+    x = path.flow(eps, z, t)
+    target = path.conditional_field_from_noise(eps, z, t)
+    return TrainingSet(t, z, eps, x, target)
+
+
+def fit_conditional_field(path: GaussianPath, mixture: GaussianMixture, features: RandomFourierFeatures, n: int,
+                          rng: np.random.Generator, t_range=(0.0, 0.95), ridge: float = 1e-6) -> FieldModel:
+    """Minimise the empirical conditional loss (eq-08-cfm-loss) over W in closed form (eq-08-normal-equations).
+
+    Trains on ``conditional_training_set(path, mixture, n, rng, t_range)``: targets u_t(x|z) only.
+    """
+    if not isinstance(features, RandomFourierFeatures):
+        raise ValueError(f"features must be a RandomFourierFeatures, got {type(features).__name__}")
+    data = conditional_training_set(path, mixture, n, rng, t_range)
+    weights = ridge_fit(lambda rows: features(data.x[rows], data.t[rows]), data.target, ridge)
+    return FieldModel(features, weights)
+
+
+# --------------------------------------------------------------------------------------
+# The two losses and the constant between them
+# --------------------------------------------------------------------------------------
+
+def conditional_loss(model, path: GaussianPath, eps, z, t) -> np.ndarray:
+    """|v_theta(x, t) - u_t(x|z)|^2 at x = alpha_t z + beta_t eps, per sample, shape (...) (eq-08-cfm-loss).
+
+    ``model`` is any callable v(x, t); t is a number or an array over the leading axes.
+    """
+    _check_path(path)
+    x = path.flow(eps, z, t)
+    residual = model(x, t) - path.conditional_field_from_noise(eps, z, t)
+    return np.sum(residual**2, axis=-1)
+
+
+def marginal_loss(model, path: GaussianPath, mixture: GaussianMixture, x, t) -> np.ndarray:
+    """|v_theta(x, t) - u_t(x)|^2 per sample, shape (...), against the exact marginal field (eq-08-fm-loss).
+
+    t is a number or an array over the leading axes; the marginal field is evaluated once per distinct time.
+    """
+    _check_path(path), _check_mixture(mixture)
+    x = as_points(x)
+    tt = _times_like(x, t)
+    u = np.empty_like(x)
+    for s in np.unique(tt):
+        where = tt == s
+        u[where] = marginal_field(path, mixture, x[where], float(s))
+    return np.sum((model(x, tt) - u) ** 2, axis=-1)
+
+
+def _posterior_moments(path: GaussianPath, mixture: GaussianMixture, x: np.ndarray, t: float):
+    """Posterior weights w_k(x), per-component means m_k(x) (..., K, d) and variances tau_k (K,)."""
+    schedule = path.schedule
+    alpha, beta = schedule.alpha(t), schedule.beta(t)
+    s2 = mixture.stds**2
+    v = alpha**2 * s2 + beta**2
+    if beta == 0.0:
+        raise ValueError(f"the posterior variance uses the x-form field, undefined at t = {t:g} where beta_t = 0; use t < 1")
+    w = posterior_weights(path, mixture, x, t)
+    m = mixture.means + (alpha * s2 / v)[:, None] * (x[..., None, :] - alpha * mixture.means)
+    tau = s2 * beta**2 / v
+    return w, m, tau
+
+
+def posterior_variance(path: GaussianPath, mixture: GaussianMixture, x, t) -> np.ndarray:
+    """Var(u_t(x|z) | x_t = x) = E[|u_t(x|z)|^2 | x] - |u_t(x)|^2 for a Gaussian mixture, shape (...) (eq-08-posterior-variance).
+
+    Given x and component k, z ~ N(m_k, tau_k I) with m_k = mu_k + alpha_t s_k^2 (x - alpha_t mu_k) / v_k,
+    tau_k = s_k^2 beta_t^2 / v_k and v_k = alpha_t^2 s_k^2 + beta_t^2 (Bayes' rule for Gaussians). The field
+    u = a_t z + b_t x is affine in z (eq-cond-field), so E[|u|^2 | x] = sum_k w_k(x) (|a_t m_k + b_t x|^2
+    + a_t^2 tau_k d), and u_t(x) = sum_k w_k(x) (a_t m_k + b_t x). Needs beta_t > 0 (t < 1); t a number.
+    """
+    _check_path(path), _check_mixture(mixture)
+    x = as_points(x)
+    check_same_dimension(x=x, mixture=mixture.means)
+    t = float(check_t(t))
+    a, b = path.field_coefficients(t)
+    w, m, tau = _posterior_moments(path, mixture, x, t)
+    u_k = a * m + b * x[..., None, :]                                           # (..., K, d)
+    second = np.sum(w * (np.sum(u_k**2, axis=-1) + a**2 * tau * mixture.dim), axis=-1)
+    mean = np.einsum("...k,...kd->...d", w, u_k)
+    return np.maximum(second - np.sum(mean**2, axis=-1), 0.0)
+
+
+def expected_posterior_variance(path: GaussianPath, mixture: GaussianMixture, t, n: int, rng: np.random.Generator):
+    """E_{x ~ p_t}[Var(u_t(x|z) | x)] at one time t, by averaging the exact variance over n draws of p_t (eq-08-loss-gap).
+
+    The variance at each x is exact; only the outer average over x is a Monte Carlo quadrature, so the
+    result is exact up to its standard error, which is returned too: (mean, standard error).
+    """
+    _check_rng(rng)
+    n = _check_count(n, "n", 2)
+    t = float(check_t(t))
+    z = _check_mixture(mixture).sample(n, rng)
+    x = _check_path(path).sample(z, t, rng)
+    var = posterior_variance(path, mixture, x, t)
+    return float(var.mean()), float(var.std(ddof=1) / np.sqrt(n))
+
+
+def relative_l2_error(model, path: GaussianPath, mixture: GaussianMixture, t, n: int, rng: np.random.Generator) -> float:
+    """sqrt(E_{x ~ p_t}|v(x, t) - u_t(x)|^2 / E_{x ~ p_t}|u_t(x)|^2), estimated with n draws x ~ p_t (eq-08-rel-error)."""
+    _check_rng(rng)
+    n = _check_count(n, "n")
+    t = float(check_t(t))
+    x = _check_path(path).sample(_check_mixture(mixture).sample(n, rng), t, rng)
+    u = marginal_field(path, mixture, x, t)
+    return float(np.sqrt(np.sum((model(x, t) - u) ** 2) / np.sum(u**2)))
+
+
+# --------------------------------------------------------------------------------------
+# Sampling with a learned field
+# --------------------------------------------------------------------------------------
+
+def denoise(field, path: GaussianPath, x, t: float) -> np.ndarray:
+    """The posterior mean E[z | x_t = x] read off a field: (u_t(x) - b_t x) / a_t (eq-08-denoise).
+
+    Since u_t(x|z) = a_t z + b_t x is affine in z, its posterior mean is u_t(x) = a_t E[z|x] + b_t x;
+    solving for E[z|x] needs a_t != 0 and beta_t > 0. ``field`` is any callable v(x, t), e.g. a ``FieldModel``.
+    """
+    _check_path(path)
+    x = as_points(x)
+    t = float(check_t(t))
+    a, b = path.field_coefficients(t)
+    if a == 0.0:
+        raise ValueError(f"a_t = 0 at t = {t:g} for schedule {path.schedule.name}: the field says nothing about z there")
+    return (field(x, t) - b * x) / a
+
+
+def sample_model(field, path: GaussianPath, x0, t_stop: float = 0.95, steps: int = 40, method: str = "heun") -> np.ndarray:
+    """Integrate dx/dt = field(x, t) from x0 at t = 0 to ``t_stop`` (eq-ode), then jump to the field's
+    posterior mean (eq-08-denoise). Returns the end points, shape like x0.
+
+    The jump finishes the journey with the model's own estimate of E[z | x_{t_stop}]: no exact field is used.
+    """
+    _check_path(path)
+    t_stop = float(check_t(t_stop, "t_stop"))
+    x_stop = integrate(field, x0, 0.0, t_stop, steps=steps, method=method)[-1]
+    return denoise(field, path, x_stop, t_stop)
