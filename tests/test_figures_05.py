@@ -42,18 +42,21 @@ def test_registered_under_chapter_5():
     assert chapter_figure("05_continuity_equation") is ContinuityFigure
 
 
-@pytest.mark.parametrize("schedule", SCHEDULES)
-@pytest.mark.parametrize("t", [0.0, 0.5, 1.0])
-def test_builds_for_every_schedule_and_time(schedule, t):
-    fig = ContinuityFigure(t=t, schedule=schedule)
-    pixels = fig.render()
-    assert pixels.ndim == 3 and pixels.shape[2] == 4
+@pytest.mark.parametrize("schedule, t0", list(zip(SCHEDULES, [0.0, 0.5, 1.0, 0.5])))
+def test_builds_for_every_schedule_and_time(schedule, t0):
+    fig = ContinuityFigure(t=t0, schedule=schedule)        # built from scratch at t0 ...
     assert fig.png()[:8] == b"\x89PNG\r\n\x1a\n"
-    # the naive field is undefined at t = 1 (it divides by beta_t = 0), and the figure says so
-    naive_note = fig.notes["naive"].get_text()
-    assert (naive_note != "") == (t == 1.0)
-    assert fig.res_images["naive"].get_visible() == (t < 1.0)
-    assert fig.res_images["marginal"].get_visible()
+    for t in (t0, 0.0, 0.5, 1.0):                          # ... and drawn at t = 0, 0.5 and 1
+        fig.update(t=t)
+        pixels = fig.render()
+        width, height = (fig.fig.get_size_inches() * fig.dpi).round().astype(int)
+        assert pixels.shape == (height, width, 4)
+        assert pixels[..., :3].std() > 10                  # not a blank canvas
+        # the naive field is undefined at t = 1 (it divides by beta_t = 0), and the figure says so
+        assert (fig.notes["naive"].get_text() != "") == (t == 1.0)
+        assert fig.res_images["naive"].get_visible() == (t < 1.0)
+        assert fig.res_images["marginal"].get_visible()
+        assert np.all(np.isfinite(fig.res_images["marginal"].get_array()))
 
 
 def test_builds_with_eight_gaussians():

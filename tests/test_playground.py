@@ -105,11 +105,11 @@ def test_t_and_data_controls(ui):
 
 def test_static_mode_gives_a_player_with_the_note(monkeypatch, figure):
     monkeypatch.setenv("FM_STATIC", "1")
-    monkeypatch.setattr(figure, "static_times", [0.0, 1.0], raising=False)  # two frames per schedule: fast
+    monkeypatch.setattr(figure, "static_times", [1.0], raising=False)  # one frame per schedule: fast
     figure.update(t=0.5, schedule="CondOT")
     player = playground(figure)
     assert isinstance(player, PlaygroundPlayer) and isinstance(player, StaticPlayer)
-    assert len(player.frames) == 4 and all(len(row) == 2 for row in player.frames)
+    assert len(player.frames) == 4 and all(len(row) == 1 for row in player.frames)
     page = player._repr_html_()
     assert "needs a running Python kernel" in page and "fm-player" in page
 

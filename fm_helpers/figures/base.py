@@ -113,9 +113,17 @@ class LiveFigure:
         if "schedule" in changes:
             changes["schedule"] = resolve_schedule(changes["schedule"])
         changed = {k for k, v in changes.items() if not _same(self.params[k], v)}
+        if not changed:
+            return
+        previous = dict(self.params)
         self.params.update(changes)
-        if changed:
+        try:
             self._draw(changed)
+        except ValueError:
+            # keep parameters and picture in step: go back to the last state that could be drawn
+            self.params = previous
+            self._draw(changed)
+            raise
 
     def render(self) -> np.ndarray:
         """Draw the figure and return its pixels (H, W, 4); only dynamic artists are redrawn."""

@@ -56,9 +56,9 @@ _EXTENT = (-3.5, 4.5, -2.5, 5.5)
 _XLABEL, _YLABEL = "east of San Diego (100 km)", "north (100 km)"
 _N_DENSITY, _N_ERROR, _N_ARROWS = 100, 48, 11
 #: Learned arrows are drawn only where p_t is at least this fraction of its peak (where training data lives).
-_SUPPORT = 0.01
+_SUPPORT = 0.002
 #: The error map's colour scale: p_t |v - u| as a fraction of the peak of p_t |u|.
-_ERROR_VMAX = 0.25
+_ERROR_VMAX = 0.1
 _DENSITY_RGBA = matplotlib.colormaps[DENSITY_CMAP]
 _ERROR_CMAP = "magma"
 
@@ -161,8 +161,8 @@ class LearnedFieldFigure(LiveFigure):
 
     title = "a field learned from conditional targets"
     caption = ("Left: the exact marginal field u\u209c(x) (thin dark arrows) and the field v\u03b8(x, t) learned by "
-               "least squares on conditional targets only (wide light arrows, drawn where p\u209c is at least 1 % of "
-               "its peak), over the density p\u209c of the two cities. Arrow length is proportional to speed, on "
+               "least squares on conditional targets only (wide light arrows, drawn where p\u209c is at least 0.2 % "
+               "of its peak), over the density p\u209c of the two cities. Arrow length is proportional to speed, on "
                "one scale for both fields. Middle: the error |v\u03b8 \u2212 u\u209c| weighted by p\u209c, relative to "
                "the peak of p\u209c|u\u209c|. Right: the relative error over t, with the current time marked; the "
                "dotted line is the 15 % target.")
@@ -221,8 +221,8 @@ class LearnedFieldFigure(LiveFigure):
         self.fig.colorbar(self.error_image, ax=ax_err, shrink=0.8, label="fraction of peak $p_t|u_t|$")
         self.error_note = self.dynamic(ax_err.text(0.5, 0.5, "", transform=ax_err.transAxes, ha="center",
                                                    va="center", fontsize=8, color="white"))
-        for ax in (ax_map, ax_err):
-            ax.plot(*self.mixture.means.T, marker="*", ms=9, color=COLORS["data"], mec="k", ls="none")
+        for ax in (ax_map, ax_err):  # dynamic, so that they are drawn on top of the images
+            self.dynamic(ax.plot(*self.mixture.means.T, marker="*", ms=9, color=COLORS["data"], mec="k", ls="none")[0])
 
         ax_curve.axhline(0.15, color="0.4", ls=":", lw=1.2)
         ax_curve.axvspan(0.95, 1.0, color="0.9", lw=0)
@@ -295,7 +295,7 @@ class LearnedFieldFigure(LiveFigure):
             self.learned_arrows.set_visible(False)
             self.error_image.set_visible(False)
             self.t_dot.set_visible(False)
-            self.note.set_text(f"t = {t:.2f} > 0.95: the model was not trained here;\nonly the exact field is shown")
+            self.note.set_text("trained on t \u2264 0.95 only:\nlearned field not shown")
             self.error_note.set_text("no learned field\nbeyond t = 0.95")
         self.t_line.set_xdata([t, t])
 

@@ -271,9 +271,9 @@ class MarginalFieldFigure(LiveFigure):
                     self.quivers[panel].set_UVC(*_directions(field, 0.75 * self.spacing).T)
                     self.undefined_texts[panel].set_text("")
                 elif panel == 1 and path.schedule.beta(t) == 0:
-                    self.undefined_texts[panel].set_text(
-                        f"at t = {t:g}, beta_t = 0: the naive field\ndivides by zero and is undefined.\n"
-                        "Its samples have all reached E[z].")
+                    # Short: every glyph of a dynamic text is redrawn at every step.
+                    self.undefined_texts[panel].set_text("undefined at t = 1 (divides by beta_t = 0);\n"
+                                                         "its cars have all reached E[z]")
                 else:
                     name = ("marginal field", "naive average")[panel]
                     self.undefined_texts[panel].set_text(

@@ -253,6 +253,8 @@ class PlaygroundFigure(LiveFigure):
            "field, and purple trajectories with dots at the current positions; each map prints the straightness "
            "of its routes.")
     figsize = (9.6, 4.0)
+    #: frames of the static book every 0.1 in t (4 x 11 frames keep the page light and the build quick)
+    static_times = np.linspace(0.0, 1.0, 11)
     defaults = {"data": "two cities"}
     extra_controls = {"data": {"kind": "choice", "options": list(DATASETS), "description": "data"}}
     CACHE_SIZE = 16
@@ -331,7 +333,7 @@ class PlaygroundFigure(LiveFigure):
         self.beta_line = ax_s.plot(_TS, 1 - _TS, color=COLORS["noise"], lw=1.8, ls="--", label=r"$\beta_t$")[0]
         self.sum_line = ax_s.plot(_TS, np.ones_like(_TS), color="0.35", lw=1.1, ls=":",
                                   label=r"$\alpha_t + \beta_t$")[0]
-        ax_s.set_xlim(0, 1)
+        ax_s.set(xlim=(0, 1), xticks=[0, 0.5, 1])
         ax_s.set_xlabel("time $t$", fontsize=8, labelpad=1)
         ax_s.set_ylabel("value", fontsize=8)
         ax_s.tick_params(labelsize=7)
@@ -346,6 +348,7 @@ class PlaygroundFigure(LiveFigure):
         self.plane_line = ax_p.plot(_TS, 1 - _TS, color=COLORS["accent"], lw=1.8)[0]
         ax_p.plot([0, 1], [1, 0], "o", color="k", ms=3.5)
         ax_p.set_aspect("equal", adjustable="box")
+        ax_p.set(xticks=[0, 0.5, 1], yticks=[0, 0.5, 1])
         ax_p.set_xlabel(r"$\alpha_t$ (weight of $z$)", fontsize=8, labelpad=1)
         ax_p.set_ylabel(r"$\beta_t$ (weight of $x_0$)", fontsize=8)
         ax_p.tick_params(labelsize=7)
@@ -483,12 +486,18 @@ class PlaygroundFigure(LiveFigure):
     def _draw_data(self, data_name: str) -> None:
         extent = _EXTENTS[data_name]
         for ax in (self.ax_cond, self.ax_marg):
-            ax.set(xlim=extent[:2], ylim=extent[2:], aspect="equal")
+            ax.set(xlim=extent[:2], ylim=extent[2:], aspect="equal", xticks=_map_ticks(extent[:2]),
+                   yticks=_map_ticks(extent[2:]))
         _move_quiver(self.marg_quiver, self.grids[data_name])
         z = self.z
         self.cond_star.set_data([z[0]], [z[1]])
         self.marg_stars.set_data(*self.mixture.means.T)
         self.invalidate_background()
+
+
+def _map_ticks(limits) -> np.ndarray:
+    """Every second unit (200 km) inside the limits: few tick labels, the costliest text to draw."""
+    return np.arange(np.ceil(limits[0] / 2) * 2, limits[1] + 1e-9, 2.0)
 
 
 def _move_quiver(quiver, xy: np.ndarray) -> None:

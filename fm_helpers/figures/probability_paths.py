@@ -49,6 +49,8 @@ _POOL = 1000
 _GRID = 200
 _CMAP = matplotlib.colormaps[DENSITY_CMAP]
 _XLABEL, _YLABEL = "east of San Diego (100 km)", "north (100 km)"
+#: Fixed ticks on the maps: matplotlib's automatic tick search is the largest cost of laying out many axes.
+_MAP_TICKS = (-2, 0, 2, 4)
 _CIRCLE = np.stack([np.cos(np.linspace(0, 2 * np.pi, 97)), np.sin(np.linspace(0, 2 * np.pi, 97))], axis=1)
 
 
@@ -81,7 +83,8 @@ def grid_marginal_density(schedule: Schedule, mixture: data.GaussianMixture, xs,
 
 
 def _map_axes(ax, title: str) -> None:
-    ax.set(xlim=_EXTENT[:2], ylim=_EXTENT[2:], aspect="equal", title=title, xlabel=_XLABEL, ylabel=_YLABEL)
+    ax.set(xlim=_EXTENT[:2], ylim=_EXTENT[2:], aspect="equal", title=title, xlabel=_XLABEL, ylabel=_YLABEL,
+           xticks=_MAP_TICKS, yticks=_MAP_TICKS)
 
 
 def _label_cities(ax, names, fontsize=7) -> None:
@@ -186,7 +189,8 @@ class ProbabilityPathFigure(LiveFigure):
         self.beta_line = self.dynamic(ax_sched.plot(self.ts, 1 - self.ts, color=COLORS["noise"], lw=2, ls="--")[0])
         self.t_line = self.dynamic(ax_sched.axvline(0.0, color="k", lw=1, ls=":"))
         self.t_dots = self.dynamic(ax_sched.plot([], [], "o", color="k", ms=5, clip_on=False)[0])
-        ax_sched.set(xlim=(0, 1), ylim=(-0.05, 1.05), xlabel="time $t$", ylabel="value")
+        ax_sched.set(xlim=(0, 1), ylim=(-0.05, 1.05), xlabel="time $t$", ylabel="value",
+                     xticks=np.linspace(0, 1, 6), yticks=np.linspace(0, 1, 6))
         ax_sched.grid(alpha=0.3)
         ax_sched.set_title("schedule $\\alpha_t$, $\\beta_t$")
 
@@ -279,7 +283,7 @@ def path_snapshots_figure(schedule: Schedule | str = "CondOT", times=(0.0, 0.25,
         bottom.scatter(*path.flow(eps, z_samples, t).T, s=2, color="white", alpha=0.5, linewidths=0)
         bottom.plot(*mixture.means.T, marker="*", ms=9, color=COLORS["data"], mec="k", ls="none")
         for ax in (top, bottom):
-            ax.set(xlim=_EXTENT[:2], ylim=_EXTENT[2:], aspect="equal")
+            ax.set(xlim=_EXTENT[:2], ylim=_EXTENT[2:], aspect="equal", xticks=_MAP_TICKS, yticks=_MAP_TICKS)
             ax.tick_params(labelsize=7)
         bottom.set_xlabel("east (100 km)", fontsize=8)
     axes[0, 0].set_ylabel(f"$p_t(x\\,|\\,z)$, $z$ = {destination}\nnorth (100 km)", fontsize=8)
@@ -308,7 +312,8 @@ def schedules_figure(schedules=None) -> Figure:
         ax.plot(ts, beta, color=COLORS["noise"], lw=2, ls="--", label="$\\beta_t$")
         ax.plot(ts, alpha**2 + beta**2, color="0.35", lw=1.2, ls=":", label="$\\alpha_t^2 + \\beta_t^2$")
         ax.plot([0, 1, 0, 1], [alpha[0], alpha[-1], beta[0], beta[-1]], "o", color="k", ms=3.5)
-        ax.set(xlim=(0, 1), ylim=(-0.05, 1.08), title=schedule.name, xlabel="time $t$")
+        ax.set(xlim=(0, 1), ylim=(-0.05, 1.08), title=schedule.name, xlabel="time $t$",
+               xticks=[0, 0.5, 1], yticks=np.linspace(0, 1, 6))
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("value")
     fig.legend(handles=axes[0].get_lines()[:3], loc="outside lower center", ncol=3, fontsize=9, frameon=False)
@@ -335,7 +340,7 @@ def path_heatmap_figure(schedules=None, means=(-2.0, 2.0), stds=(0.3, 0.3), weig
                           interpolation="bilinear", vmin=0, vmax=top)
         for mu in mixture.means[:, 0]:
             ax.plot(ts, schedule.alpha(ts) * mu, color="white", lw=1, ls="--")
-        ax.set(title=schedule.name, xlabel="time $t$", xticks=[0, 0.5, 1])
+        ax.set(title=schedule.name, xlabel="time $t$", xticks=[0, 0.5, 1], yticks=np.arange(-4, 5, 2))
     axes[0].set_ylabel("position $x$")
     fig.colorbar(shown, ax=list(axes), label="density $p_t(x)$", shrink=0.9)
     return fig

@@ -7,7 +7,7 @@ For every HTML page of `_build/html` (parametrised per page):
 * every internal link resolves (file served with 200; `#fragment` ids exist);
 * every kernel-free figure player reacts to its t slider and its schedule selector;
 * no dead ipywidgets placeholder is left in the page;
-* the page with everything it loads weighs at most 4 MB.
+* the page with everything it loads weighs at most 4 MiB (4,194,304 bytes).
 
 Run after `make book`: `.venv/bin/pytest tests/browser`.
 """
