@@ -39,6 +39,10 @@ PORT ?= 8000
 
 # Matplotlib never opens a window, in any target.
 export MPLBACKEND := Agg
+# One BLAS thread: the same summation order on every run (stored outputs compare
+# digit for digit) and no oversubscription when pytest and a kernel share 2 cores.
+export OPENBLAS_NUM_THREADS := 1
+export OMP_NUM_THREADS := 1
 # Keep pip quiet about its own version; never let it prompt.
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_NO_INPUT := 1

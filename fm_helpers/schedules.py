@@ -96,6 +96,12 @@ class Schedule:
 
     def _finite(self, fn: Callable, t, what: str):
         t = check_t(t)
+        if type(t) is float:  # scalar fast path: the ODE solvers and marginal field call this thousands of times
+            with np.errstate(all="ignore"):
+                value = float(fn(t))
+            if not math.isfinite(value):
+                raise ValueError(f"{what} of schedule {self.name} is not finite at t = {t:g}")
+            return value
         with np.errstate(all="ignore"):
             value = np.asarray(fn(np.asarray(t, dtype=float)), dtype=float)
         value = np.broadcast_to(value, np.shape(t)).copy() if np.ndim(t) else float(value)

@@ -9,6 +9,10 @@ The kernel runs in the notebook's folder, as a learner's would, with FM_STATIC u
 
 import os
 import sys
+
+# As in the Makefile: one BLAS thread, so stored outputs match nbval's fresh run digit for digit.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 import time
 from pathlib import Path
 

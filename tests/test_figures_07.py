@@ -209,6 +209,10 @@ def test_static_figures():
     assert isinstance(routes_figure(["CondOT", surprise], n_paths=3), Figure)
     assert isinstance(clock_scale_figure(["CondOT", surprise]), Figure)
     assert isinstance(back_and_forth_figure(n_paths=3), Figure)
-    assert isinstance(straightness_chart([("CondOT", 1.0, 0.95), ("Cosine", 0.9, 0.9)]), Figure)
+    chart = straightness_chart(["CondOT", "Cosine"], {"conditional": [1.0, 0.89], "marginal": [0.94, 0.90]})
+    assert isinstance(chart, Figure)
+    np.testing.assert_allclose(chart.axes[0].lines[0].get_xdata(), [1.0, 0.89])
     with pytest.raises(ValueError):
-        straightness_chart([])
+        straightness_chart([], {})
+    with pytest.raises(ValueError):
+        straightness_chart(["CondOT"], {"conditional": [1.0, 0.9]})

@@ -816,25 +816,28 @@ def back_and_forth_figure(n_paths: int = 10, data_name: str = "two cities") -> F
     return fig
 
 
-def straightness_chart(rows) -> Figure:
-    """Horizontal bars of the mean chord/arc of conditional and marginal routes, one pair per schedule.
-
-    ``rows``: a list of (name, conditional, marginal) as printed by the chapter's measurement.
-    """
-    rows = list(rows)
-    if not rows:
-        raise ValueError("straightness_chart needs at least one (name, conditional, marginal) row")
-    names = [r[0] for r in rows]
-    y = np.arange(len(rows))[::-1]
-    fig = _new_figure((6.6, 0.42 * len(rows) + 1.3))
+def straightness_chart(names, columns: dict) -> Figure:
+    """A dot plot of mean chord/arc (eq-07-chord-arc, eq-06-straightness): one row per schedule in ``names``,
+    one marker per entry of ``columns`` (label -> one value per schedule), e.g. conditional routes and marginal
+    trajectories on two data sets. Dots rather than bars, because the axis does not start at 0."""
+    names = list(names)
+    columns = {label: np.asarray(values, dtype=float) for label, values in columns.items()}
+    if not names or not columns or any(v.shape != (len(names),) for v in columns.values()):
+        raise ValueError("straightness_chart needs schedule names and, per column, one value for each name")
+    styles = [dict(marker="o", color=COLORS["conditional"], ms=7), dict(marker="s", color=COLORS["field"], ms=6),
+              dict(marker="^", color=COLORS["accent"], ms=7), dict(marker="D", color=COLORS["noise"], ms=5)]
+    y = np.arange(len(names))[::-1]
+    fig = _new_figure((6.6, 0.36 * len(names) + 1.2))
     ax = fig.subplots()
-    ax.barh(y + 0.19, [r[1] for r in rows], height=0.36, color=COLORS["conditional"], label="conditional routes")
-    ax.barh(y - 0.19, [r[2] for r in rows], height=0.36, color=_ROUTE_COLOR, hatch="///", edgecolor="white",
-            label="marginal trajectories")
-    low = min(min(r[1], r[2]) for r in rows)
-    ax.set(yticks=y, yticklabels=names, xlim=(max(0.0, low - 0.05), 1.005), xlabel="mean chord / arc")
-    ax.axvline(1.0, color="k", lw=0.8)
+    values = np.stack(list(columns.values()))
+    ax.hlines(y, values.min(axis=0), values.max(axis=0), color="0.8", lw=1, zorder=1)
+    for (label, column), style in zip(columns.items(), styles * len(columns)):
+        ax.plot(column, y, ls="none", mec="k", mew=0.5, label=label, zorder=3, **style)
+    low = float(values.min())
+    ax.set(yticks=y, yticklabels=names, xlim=(max(0.0, low - 0.03), 1.01), ylim=(-0.6, len(names) - 0.4),
+           xlabel="mean chord / arc (1 = straight)")
+    ax.axvline(1.0, color="k", lw=0.8, ls=":")
     ax.tick_params(labelsize=8)
     ax.grid(axis="x", alpha=0.3)
-    fig.legend(fontsize=8, loc="outside lower center", ncol=2, frameon=False)
+    fig.legend(fontsize=8, loc="outside lower center", ncol=len(columns), frameon=False)
     return fig

@@ -43,6 +43,7 @@ NON_PAGE_DIRS = {"_static", "_sources", "_images", "reports", "_downloads"}
 # Time budgets (milliseconds).
 NAV_TIMEOUT = 60_000
 MATHJAX_TIMEOUT = 60_000
+IDLE_TIMEOUT = 15_000
 
 
 def site_pages() -> list[str]:
@@ -201,12 +202,26 @@ def page_loader(browser, site_url):
     return load
 
 
+def _idle(page, timeout: int = IDLE_TIMEOUT) -> None:
+    """Wait for network idle (no request for 500 ms), but only as a heuristic.
+
+    The waits that matter are explicit (load event, MathJax's startup promise,
+    document.fonts.ready); on a busy machine networkidle alone can take long.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_load_state("networkidle", timeout=timeout)
+    except PlaywrightTimeout:
+        pass
+
+
 def _settle(page) -> None:
     """Wait until the page (after any meta refresh) is loaded, typeset and idle."""
     for _attempt in range(5):
         try:
             page.wait_for_load_state("load")
-            page.wait_for_load_state("networkidle")
+            _idle(page)
             page.wait_for_function(
                 """() => !window.MathJax || !MathJax.startup || !!MathJax.startup.promise""",
                 timeout=MATHJAX_TIMEOUT,
@@ -219,7 +234,7 @@ def _settle(page) -> None:
                     await document.fonts.ready;
                 }"""
             )
-            page.wait_for_load_state("networkidle")
+            _idle(page)
             return
         except Exception as exc:  # a meta refresh destroys the context mid-wait
             if "context was destroyed" not in str(exc) and "navigation" not in str(exc):
