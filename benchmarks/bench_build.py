@@ -151,6 +151,16 @@ def _kind(url: str, content_type: str) -> str:
     return "other"
 
 
+def _idle(page, timeout: int = 15_000) -> None:
+    """Network idle as a heuristic: on a busy machine it may take long; go on then."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_load_state("networkidle", timeout=timeout)
+    except PlaywrightTimeout:
+        pass
+
+
 def page_weights() -> dict:
     """Load every page in headless Chromium; bytes per page, split by kind of asset."""
     from playwright.sync_api import sync_playwright
@@ -185,7 +195,8 @@ def page_weights() -> dict:
                 page.goto(base + rel, wait_until="load", timeout=120_000)
                 for _ in range(5):  # index.html redirects with a meta refresh
                     try:
-                        page.wait_for_load_state("networkidle")
+                        page.wait_for_load_state("load")
+                        _idle(page)
                         page.evaluate(
                             """async () => {
                                 if (window.MathJax && MathJax.startup && MathJax.startup.promise)
@@ -193,7 +204,7 @@ def page_weights() -> dict:
                                 await document.fonts.ready;
                             }"""
                         )
-                        page.wait_for_load_state("networkidle")
+                        _idle(page)
                         break
                     except Exception as exc:  # navigation destroyed the context
                         if "context was destroyed" not in str(exc) and "navigation" not in str(exc):
@@ -278,6 +289,13 @@ def main(argv=None) -> int:
     )
     print(f"  heaviest page: {heaviest[0]} {heaviest[1]['bytes'] / 2**20:.2f} MiB", flush=True)
 
+    if args.skip_build and args.output.exists():
+        # keep the timings of the last full run; refresh everything else
+        try:
+            previous = json.loads(args.output.read_text(encoding="utf-8")).get("build") or {}
+        except json.JSONDecodeError:
+            previous = {}
+        result = {**previous, **result}
     merge_into(args.output, "build", result)
     print(f"wrote key 'build' of {args.output}")
     return 0
