@@ -12,6 +12,7 @@ Results are merged into _build/bench.json under "figures".
     python benchmarks/bench_figures.py
 """
 
+import gc
 import json
 import statistics
 import time
@@ -37,6 +38,9 @@ def _median_ms(action, repeats):
 
 
 def measure(chapter: str) -> dict:
+    # Figures of earlier chapters hold reference cycles; collect them so that each chapter is
+    # timed as in its own kernel, not with every other chapter's figures for the GC to walk.
+    gc.collect()
     figure_class = chapter_figure(chapter)
     figure = figure_class(t=0.5, schedule="CondOT")
     figure.png()
