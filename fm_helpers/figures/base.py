@@ -28,7 +28,7 @@ from PIL import Image
 from ..paths import GaussianPath
 from ..schedules import Schedule, check_t, named_schedules
 
-__all__ = ["LiveFigure", "COLORS", "DENSITY_CMAP", "resolve_schedule"]
+__all__ = ["LiveFigure", "COLORS", "DENSITY_CMAP", "resolve_schedule", "static_figure"]
 
 #: One visual grammar across the book: noise and data keep their colours everywhere.
 COLORS = {
@@ -41,6 +41,13 @@ COLORS = {
 }
 #: Densities use a perceptually uniform colormap that still reads in grey.
 DENSITY_CMAP = "viridis"
+
+
+def static_figure(figsize: tuple[float, float], dpi: int = 80) -> Figure:
+    """A plain (non-interactive) figure with an Agg canvas and constrained layout, outside pyplot."""
+    fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
 
 
 def resolve_schedule(schedule: Schedule | str) -> Schedule:

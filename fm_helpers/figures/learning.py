@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 import matplotlib
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
@@ -27,7 +26,7 @@ from ..learning import FieldModel, fit_conditional_field, random_fourier_feature
 from ..marginal import marginal_field
 from ..paths import GaussianPath
 from ..schedules import Schedule
-from .base import COLORS, DENSITY_CMAP, LiveFigure, resolve_schedule
+from .base import COLORS, DENSITY_CMAP, LiveFigure, resolve_schedule, static_figure
 from .probability_paths import grid_marginal_density
 
 __all__ = [
@@ -130,9 +129,7 @@ def _check_n_features(value) -> None:
 
 
 def _new_figure(figsize, dpi=100) -> Figure:
-    fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
+    return static_figure(figsize, dpi)
 
 
 def _map_axes(ax, title: str) -> None:

@@ -29,7 +29,6 @@ from functools import lru_cache
 
 import numpy as np
 import sympy
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -41,7 +40,7 @@ from ..paths import GaussianPath
 from ..sampling import flow_field, straightness
 from ..schedules import ExpressionSchedule, Schedule, from_expressions, named_schedules
 from ..symbolic import conditional_field_expression, conditional_field_from_noise_expression, to_latex
-from .base import COLORS, LiveFigure, resolve_schedule
+from .base import COLORS, LiveFigure, resolve_schedule, static_figure
 
 __all__ = [
     "PlaygroundFigure",
@@ -94,9 +93,7 @@ _ROUTE_COLOR = COLORS["accent"]
 
 
 def _new_figure(figsize, dpi=90) -> Figure:
-    fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
+    return static_figure(figsize, dpi)
 
 
 # ------------------------------------------------------------------------------------------

@@ -19,7 +19,6 @@ import numbers
 
 import matplotlib
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
@@ -27,7 +26,7 @@ from .. import data
 from ..marginal import marginal_density
 from ..paths import GaussianPath
 from ..schedules import Schedule, named_schedules
-from .base import COLORS, DENSITY_CMAP, LiveFigure, resolve_schedule
+from .base import COLORS, DENSITY_CMAP, LiveFigure, resolve_schedule, static_figure
 
 __all__ = [
     "ProbabilityPathFigure",
@@ -55,9 +54,7 @@ _CIRCLE = np.stack([np.cos(np.linspace(0, 2 * np.pi, 97)), np.sin(np.linspace(0,
 
 
 def _new_figure(figsize, dpi=100) -> Figure:
-    fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
+    return static_figure(figsize, dpi)
 
 
 def grid_marginal_density(schedule: Schedule, mixture: data.GaussianMixture, xs, ys, t: float) -> np.ndarray:

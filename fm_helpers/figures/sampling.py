@@ -13,7 +13,6 @@ from collections import OrderedDict
 from functools import lru_cache
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
@@ -23,7 +22,7 @@ from ..ode import integrate
 from ..paths import GaussianPath
 from ..sampling import STAGES, component_labels, component_masses, energy_distance, flow_field
 from ..schedules import Schedule
-from .base import COLORS, DENSITY_CMAP, LiveFigure, resolve_schedule
+from .base import COLORS, DENSITY_CMAP, LiveFigure, resolve_schedule, static_figure
 
 __all__ = [
     "SamplingFigure",
@@ -60,9 +59,7 @@ _SOLVER_COLOR = "#ff6f61"  # a light red that reads on the dark end of viridis
 
 
 def _new_figure(figsize, dpi=80) -> Figure:
-    fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
+    return static_figure(figsize, dpi)
 
 
 _TICKS = (-2, 0, 2, 4)
