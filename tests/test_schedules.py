@@ -52,12 +52,15 @@ def test_boundary_values_are_exact(schedule):
 
 @over_schedules
 def test_arrays_give_the_same_values_as_scalars(schedule):
-    """Vectorised evaluation (any shape) agrees with one call per float."""
+    """Vectorised evaluation (any shape) agrees with one call per float, to a few ulps.
+
+    Not bit for bit: numpy's SIMD power (AVX-512) and a scalar power may round differently.
+    """
     t = INTERIOR.reshape(7, 7)
     for fn in (schedule.alpha, schedule.beta, schedule.d_alpha, schedule.d_beta):
         values = fn(t)
         assert values.shape == t.shape
-        np.testing.assert_array_equal(values, np.vectorize(lambda s, fn=fn: fn(float(s)))(t))
+        np.testing.assert_array_max_ulp(values, np.vectorize(lambda s, fn=fn: fn(float(s)))(t), maxulp=4)
 
 
 @over_schedules
