@@ -22,32 +22,53 @@ __all__ = ["divergence", "time_derivative", "continuity_residual", "ContinuityCh
 
 
 def _check_step(h, name):
-    if isinstance(h, bool) or not isinstance(h, numbers.Real) or not (math.isfinite(h) and h > 0):
-        raise ValueError(f"{name} must be a positive step size, got {h!r}")
+    valid = isinstance(h, numbers.Real) and not isinstance(h, bool)
+    try:
+        valid = valid and math.isfinite(h) and 0 < h <= 0.5
+    except OverflowError:  # an int too large for a float
+        valid = False
+    if not valid:
+        raise ValueError(f"{name} must be a positive step size (at most 0.5), got {h!r}")
+
+
+def _checked_call(fn: Callable, what: str, x: np.ndarray, t: float, shape: tuple) -> np.ndarray:
+    """fn(x, t) as a float array of the expected shape, or ValueError naming ``what`` (never a broadcast)."""
+    value = np.asarray(fn(x, t), dtype=float)
+    if value.shape != shape:
+        raise ValueError(f"{what}(x, t) must return shape {shape} for points x of shape {x.shape}, "
+                         f"got shape {value.shape}")
+    if not np.all(np.isfinite(value)):
+        raise ValueError(f"{what}(x, t) is not finite at t = {t:g}")
+    return value
 
 
 def divergence(field: Callable, x, t, h: float = 1e-4) -> np.ndarray:
     """div v(x) = sum_i d v_i / d x_i by central differences (eq-divergence), shape (...)."""
     x = as_points(x)
-    t = check_t(t)
+    t = check_t(t, single=True)
     _check_step(h, "h")
     total = np.zeros(x.shape[:-1])
     for i in range(x.shape[-1]):  # a loop over the d coordinates, not over points
         step = np.zeros(x.shape[-1])
         step[i] = h
-        total += (field(x + step, t)[..., i] - field(x - step, t)[..., i]) / (2 * h)
+        ahead, behind = (_checked_call(field, "field", x + s, t, x.shape)[..., i] for s in (step, -step))
+        total += (ahead - behind) / (2 * h)
     return total
 
 
 def time_derivative(density: Callable, x, t, h: float = 1e-4) -> np.ndarray:
     """d/dt p_t(x) by central differences (one-sided, second order, at t = 0 and t = 1)."""
     x = as_points(x)
-    t = float(check_t(t))
+    t = check_t(t, single=True)
     _check_step(h, "h")
+
+    def p(time):
+        return _checked_call(density, "density", x, time, x.shape[:-1])
+
     if t - h >= 0 and t + h <= 1:
-        return (density(x, t + h) - density(x, t - h)) / (2 * h)
+        return (p(t + h) - p(t - h)) / (2 * h)
     sign = 1.0 if t - h < 0 else -1.0  # forward difference near 0, backward near 1
-    p0, p1, p2 = (density(x, t + sign * k * h) for k in range(3))
+    p0, p1, p2 = (p(t + sign * k * h) for k in range(3))
     return sign * (-3 * p0 + 4 * p1 - p2) / (2 * h)
 
 
@@ -76,7 +97,11 @@ def continuity_residual(density: Callable, field: Callable, x, t, h_x: float = 1
                         h_t: float = 1e-4) -> ContinuityCheck:
     """Both sides of d/dt p_t(x) + div(p_t u_t)(x) = 0 (eq-continuity) at points x (..., d) and time t."""
 
+    x = as_points(x)
+    t = check_t(t, single=True)
+
     def flux(points, time):
-        return density(points, time)[..., None] * field(points, time)
+        return (_checked_call(density, "density", points, time, points.shape[:-1])[..., None]
+                * _checked_call(field, "field", points, time, points.shape))
 
     return ContinuityCheck(dp_dt=time_derivative(density, x, t, h_t), div_flux=divergence(flux, x, t, h_x))

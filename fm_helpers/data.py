@@ -25,6 +25,10 @@ CITIES = {
 }
 
 
+#: The most draws ``GaussianMixture.sample`` makes in one call (16 bytes a draw in 2-D: 1.6 GB).
+MAX_DRAWS = 100_000_000
+
+
 @dataclass(frozen=True, eq=False)
 class GaussianMixture:
     """p_data(z) = sum_k w_k N(z; mu_k, s_k^2 I) (eq-mixture). ``means`` (K, d), ``stds`` (K,), ``weights`` (K,)."""
@@ -33,21 +37,32 @@ class GaussianMixture:
     stds: np.ndarray
     weights: np.ndarray
 
+    #: A std > 0 must lie in this range, so that s^2 and 1 / s^2 are ordinary (normal, finite) floats.
+    STD_RANGE = (1e-150, 1e150)
+
     def __init__(self, means, stds=0.0, weights=None):
         means = as_points(means, "means")
         if means.ndim != 2 or means.shape[0] == 0:
             raise ValueError(f"means must have shape (K, d) with at least one component, got shape {means.shape}")
         k = means.shape[0]
-        stds = np.broadcast_to(np.asarray(stds, dtype=float), (k,)) if np.ndim(stds) == 0 else np.asarray(stds, dtype=float)
+        stds = _numbers(stds, "stds")
+        stds = np.broadcast_to(stds, (k,)) if stds.ndim == 0 else stds
         if stds.shape != (k,):
             raise ValueError(f"stds must be a number or have shape ({k},), one per component, got shape {stds.shape}")
         if not np.all(np.isfinite(stds)) or np.any(stds < 0):
             raise ValueError(f"stds must be finite and >= 0, got {stds}")
-        weights = np.full(k, 1.0 / k) if weights is None else np.asarray(weights, dtype=float)
+        low, high = self.STD_RANGE
+        out_of_range = (stds != 0) & ((stds < low) | (stds > high))
+        if np.any(out_of_range):
+            raise ValueError(f"stds must be 0 (a point mass) or between {low:g} and {high:g}, so that their squares "
+                             f"are ordinary floating-point numbers; got {stds[out_of_range][0]:g}")
+        weights = np.full(k, 1.0 / k) if weights is None else _numbers(weights, "weights")
         if weights.shape != (k,):
             raise ValueError(f"weights must have shape ({k},), one per component, got shape {weights.shape}")
-        if not np.all(np.isfinite(weights)) or np.any(weights < 0) or weights.sum() <= 0:
+        if not np.all(np.isfinite(weights)) or np.any(weights < 0) or not np.any(weights > 0):
             raise ValueError(f"weights must be finite, >= 0 and not all 0, got {weights}")
+        # Divide by the largest weight first: the sum of weights near 1e308 would overflow to inf.
+        weights = weights / weights.max()
         for name, value in (("means", means), ("stds", stds.copy()), ("weights", weights / weights.sum())):
             value = np.array(value, dtype=float)
             value.flags.writeable = False
@@ -69,8 +84,10 @@ class GaussianMixture:
         """n draws from the mixture, shape (n, d); with ``return_labels`` also the component of each."""
         if not isinstance(rng, np.random.Generator):
             raise ValueError(f"rng must be a numpy Generator (np.random.default_rng(seed)), got {type(rng).__name__}")
-        if isinstance(n, bool) or not isinstance(n, numbers.Real) or not float(n).is_integer() or n < 0:
+        if isinstance(n, bool) or not isinstance(n, numbers.Real) or not _is_whole(n) or n < 0:
             raise ValueError(f"n must be a non-negative integer, got {n!r}")
+        if n > MAX_DRAWS:
+            raise ValueError(f"n = {n:g} draws at once is too many (at most {MAX_DRAWS:,}); draw in batches")
         labels = rng.choice(self.n_components, size=int(n), p=self.weights)
         z = self.means[labels] + self.stds[labels, None] * rng.standard_normal((int(n), self.dim))
         return (z, labels) if return_labels else z
@@ -84,13 +101,32 @@ class GaussianMixture:
             raise ValueError("this mixture has point masses (a std of 0), which have no density")
         sq = np.sum((x[..., None, :] - self.means) ** 2, axis=-1)
         var = self.stds**2
-        logits = np.log(self.weights) - 0.5 * sq / var - 0.5 * self.dim * np.log(2 * np.pi * var)
+        with np.errstate(divide="ignore"):  # a weight of 0 is a log weight of -inf
+            logits = np.log(self.weights) - 0.5 * sq / var - 0.5 * self.dim * np.log(2 * np.pi * var)
         top = logits.max(axis=-1, keepdims=True)
+        if not np.all(np.isfinite(top)):
+            raise ValueError("a point x is so far from every component that its squared distance overflows; "
+                             "p_data cannot be computed there")
         return top[..., 0] + np.log(np.exp(logits - top).sum(axis=-1))
 
     def pdf(self, x) -> np.ndarray:
         """p_data(x), shape (...)."""
         return np.exp(self.log_pdf(x))
+
+
+def _is_whole(n) -> bool:
+    try:
+        return float(n).is_integer()
+    except OverflowError:  # an int too large for a float is whole, but far too many draws
+        return False
+
+
+def _numbers(value, name: str) -> np.ndarray:
+    """value as a float array, or ValueError naming ``name`` (never numpy's or Python's own message)."""
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"{name} must be numbers (each at most about 1e308), got {value!r}") from None
 
 
 def two_cities(std: float = 0.15, weights=(0.5, 0.5)) -> GaussianMixture:
@@ -122,6 +158,13 @@ def rect_grid(extent, n: int) -> np.ndarray:
 
     Row i holds one y value, column j one x value: the layout ``imshow(..., origin="lower")`` expects.
     """
-    x_low, x_high, y_low, y_high = extent
+    try:
+        x_low, x_high, y_low, y_high = (float(v) for v in extent)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"extent must be four numbers (x_low, x_high, y_low, y_high), got {extent!r}") from None
+    if not all(np.isfinite([x_low, x_high, y_low, y_high])) or not (x_low < x_high and y_low < y_high):
+        raise ValueError(f"extent must be finite with x_low < x_high and y_low < y_high, got {extent!r}")
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or not 2 <= n <= 10_000:
+        raise ValueError(f"n must be an integer between 2 and 10000 (points per side), got {n!r}")
     xx, yy = np.meshgrid(np.linspace(x_low, x_high, n), np.linspace(y_low, y_high, n))
     return np.stack([xx, yy], axis=-1)

@@ -32,7 +32,7 @@ from .data import GaussianMixture
 from .marginal import marginal_field, posterior_weights
 from .ode import integrate
 from .paths import GaussianPath, as_points, check_same_dimension
-from .schedules import check_t
+from .schedules import ScheduleValues, check_t
 
 __all__ = [
     "RandomFourierFeatures",
@@ -184,22 +184,40 @@ def ridge_fit(design, targets, ridge: float = 1e-6) -> np.ndarray:
     n = y.shape[0]
     block = design if callable(design) else None
     if block is None:
-        phi = np.asarray(design, dtype=float)
-        if phi.ndim != 2 or phi.shape[0] != n:
-            raise ValueError(f"design must have shape (n, F) with n = {n} rows like targets, got shape {phi.shape}")
+        phi = _design_block(design, n)
         gram, moment = _gram(phi), phi.T @ y
     else:
         gram = moment = None
         for start in range(0, n, _BLOCK_ROWS):
             rows = slice(start, min(start + _BLOCK_ROWS, n))
-            phi = block(rows)
+            phi = _design_block(block(rows), rows.stop - rows.start)
             gram = _gram(phi) if gram is None else gram + _gram(phi)
             moment = phi.T @ y[rows] if moment is None else moment + phi.T @ y[rows]
     gram /= n
     moment /= n
     scale = np.trace(gram) / gram.shape[0]
     gram[np.diag_indices_from(gram)] += ridge * scale
-    return np.linalg.solve(gram, moment)
+    try:
+        weights = np.linalg.solve(gram, moment)
+    except np.linalg.LinAlgError:
+        weights = None
+    if weights is None or not np.all(np.isfinite(weights)):
+        raise ValueError("the normal equations are singular: the design's features are linearly dependent "
+                         "(or all zero) on these rows; use ridge > 0, more rows or other features")
+    return weights
+
+
+def _design_block(phi, n_rows: int) -> np.ndarray:
+    try:
+        phi = np.asarray(phi, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"design must be an array of numbers of shape (n, F), got {type(phi).__name__}") from None
+    if phi.ndim != 2 or phi.shape[0] != n_rows or phi.shape[1] == 0:
+        raise ValueError(f"design must have shape (n, F) with n = {n_rows} rows like targets and F >= 1, "
+                         f"got shape {phi.shape}")
+    if not np.all(np.isfinite(phi)):
+        raise ValueError("design contains NaN or infinite entries")
+    return phi
 
 
 @dataclass(frozen=True, eq=False)
@@ -254,15 +272,21 @@ def conditional_training_set(path: GaussianPath, mixture: GaussianMixture, n: in
     """
     _check_path(path), _check_mixture(mixture), _check_rng(rng)
     n = _check_count(n, "n")
-    lo, hi = (float(check_t(v, "t_range")) for v in t_range)
+    try:
+        lo, hi = (check_t(v, "t_range", single=True) for v in t_range)
+    except (TypeError, ValueError) as err:  # not a pair: "cannot unpack", "not iterable"
+        if isinstance(err, ValueError) and str(err).startswith("t_range"):
+            raise
+        raise ValueError(f"t_range must be a pair (low, high) of times in [0, 1], got {t_range!r}") from None
     if not lo < hi:
         raise ValueError(f"t_range must be (low, high) with low < high, got {t_range!r}")
     t = lo + (hi - lo) * (np.arange(n) + rng.uniform(size=n)) / n
     rng.shuffle(t)
     z = mixture.sample(n, rng)
     eps = rng.standard_normal(z.shape)
-    x = path.flow(eps, z, t)
-    target = path.conditional_field_from_noise(eps, z, t)
+    values = path.at(t)
+    x = path.flow(eps, z, values)
+    target = path.conditional_field_from_noise(eps, z, values)
     return TrainingSet(t, z, eps, x, target)
 
 
@@ -288,9 +312,9 @@ def conditional_loss(model, path: GaussianPath, eps, z, t) -> np.ndarray:
 
     ``model`` is any callable v(x, t); t is a number or an array over the leading axes.
     """
-    _check_path(path)
-    x = path.flow(eps, z, t)
-    residual = model(x, t) - path.conditional_field_from_noise(eps, z, t)
+    values = _check_path(path).at(t)
+    x = path.flow(eps, z, values)
+    residual = model(x, values.t) - path.conditional_field_from_noise(eps, z, values)
     return np.sum(residual**2, axis=-1)
 
 
@@ -309,18 +333,14 @@ def marginal_loss(model, path: GaussianPath, mixture: GaussianMixture, x, t) -> 
     return np.sum((model(x, tt) - u) ** 2, axis=-1)
 
 
-def _posterior_moments(path: GaussianPath, mixture: GaussianMixture, x: np.ndarray, t: float):
-    """Posterior weights w_k(x), per-component means m_k(x) (..., K, d) and variances tau_k (K,)."""
-    schedule = path.schedule
-    alpha, beta = schedule.alpha(t), schedule.beta(t)
+def _posterior_moments(values: ScheduleValues, mixture: GaussianMixture, w: np.ndarray, x: np.ndarray):
+    """Per-component posterior means m_k(x) (..., K, d) and variances tau_k (K,), given the weights w."""
+    alpha, beta = values.alpha, values.beta
     s2 = mixture.stds**2
     v = alpha**2 * s2 + beta**2
-    if beta == 0.0:
-        raise ValueError(f"the posterior variance uses the x-form field, undefined at t = {t:g} where beta_t = 0; use t < 1")
-    w = posterior_weights(path, mixture, x, t)
     m = mixture.means + (alpha * s2 / v)[:, None] * (x[..., None, :] - alpha * mixture.means)
     tau = s2 * beta**2 / v
-    return w, m, tau
+    return m, tau
 
 
 def posterior_variance(path: GaussianPath, mixture: GaussianMixture, x, t) -> np.ndarray:
@@ -329,18 +349,30 @@ def posterior_variance(path: GaussianPath, mixture: GaussianMixture, x, t) -> np
     Given x and component k, z ~ N(m_k, tau_k I) with m_k = mu_k + alpha_t s_k^2 (x - alpha_t mu_k) / v_k,
     tau_k = s_k^2 beta_t^2 / v_k and v_k = alpha_t^2 s_k^2 + beta_t^2 (Bayes' rule for Gaussians). The field
     u = a_t z + b_t x is affine in z (eq-cond-field), so E[|u|^2 | x] = sum_k w_k(x) (|a_t m_k + b_t x|^2
-    + a_t^2 tau_k d), and u_t(x) = sum_k w_k(x) (a_t m_k + b_t x). Needs beta_t > 0 (t < 1); t a number.
+    + a_t^2 tau_k d), and u_t(x) = sum_k w_k(x) (a_t m_k + b_t x). Needs beta_t > 0 (t < 1); t a single number.
     """
     _check_path(path), _check_mixture(mixture)
     x = as_points(x)
     check_same_dimension(x=x, mixture=mixture.means)
-    t = float(check_t(t))
-    a, b = path.field_coefficients(t)
-    w, m, tau = _posterior_moments(path, mixture, x, t)
+    values = _single_time(path, t)
+    if values.beta == 0.0:
+        raise ValueError(f"the posterior variance uses the x-form field, undefined at t = {values.t:g} where "
+                         "beta_t = 0; use t < 1")
+    a, b = values.a, values.b
+    w = posterior_weights(path, mixture, x, values)
+    m, tau = _posterior_moments(values, mixture, w, x)
     u_k = a * m + b * x[..., None, :]                                           # (..., K, d)
     second = np.sum(w * (np.sum(u_k**2, axis=-1) + a**2 * tau * mixture.dim), axis=-1)
     mean = np.einsum("...k,...kd->...d", w, u_k)
     return np.maximum(second - np.sum(mean**2, axis=-1), 0.0)
+
+
+def _single_time(path: GaussianPath, t) -> ScheduleValues:
+    """The path's schedule values at one time (a number in [0, 1], or those values already)."""
+    values = path.at(t)
+    if np.ndim(values.t) != 0:
+        raise ValueError(f"t must be a single number in [0, 1] here, got an array of shape {np.shape(values.t)}")
+    return values
 
 
 def expected_posterior_variance(path: GaussianPath, mixture: GaussianMixture, t, n: int, rng: np.random.Generator):
@@ -351,10 +383,10 @@ def expected_posterior_variance(path: GaussianPath, mixture: GaussianMixture, t,
     """
     _check_rng(rng)
     n = _check_count(n, "n", 2)
-    t = float(check_t(t))
+    values = _single_time(_check_path(path), t)
     z = _check_mixture(mixture).sample(n, rng)
-    x = _check_path(path).sample(z, t, rng)
-    var = posterior_variance(path, mixture, x, t)
+    x = path.sample(z, values, rng)
+    var = posterior_variance(path, mixture, x, values)
     return float(var.mean()), float(var.std(ddof=1) / np.sqrt(n))
 
 
@@ -362,10 +394,10 @@ def relative_l2_error(model, path: GaussianPath, mixture: GaussianMixture, t, n:
     """sqrt(E_{x ~ p_t}|v(x, t) - u_t(x)|^2 / E_{x ~ p_t}|u_t(x)|^2), estimated with n draws x ~ p_t (eq-08-rel-error)."""
     _check_rng(rng)
     n = _check_count(n, "n")
-    t = float(check_t(t))
-    x = _check_path(path).sample(_check_mixture(mixture).sample(n, rng), t, rng)
-    u = marginal_field(path, mixture, x, t)
-    return float(np.sqrt(np.sum((model(x, t) - u) ** 2) / np.sum(u**2)))
+    values = _single_time(_check_path(path), t)
+    x = path.sample(_check_mixture(mixture).sample(n, rng), values, rng)
+    u = marginal_field(path, mixture, x, values)
+    return float(np.sqrt(np.sum((model(x, values.t) - u) ** 2) / np.sum(u**2)))
 
 
 # --------------------------------------------------------------------------------------
@@ -378,13 +410,13 @@ def denoise(field, path: GaussianPath, x, t: float) -> np.ndarray:
     Since u_t(x|z) = a_t z + b_t x is affine in z, its posterior mean is u_t(x) = a_t E[z|x] + b_t x;
     solving for E[z|x] needs a_t != 0 and beta_t > 0. ``field`` is any callable v(x, t), e.g. a ``FieldModel``.
     """
-    _check_path(path)
+    values = _single_time(_check_path(path), t)
     x = as_points(x)
-    t = float(check_t(t))
-    a, b = path.field_coefficients(t)
+    a, b = values.a, values.b
     if a == 0.0:
-        raise ValueError(f"a_t = 0 at t = {t:g} for schedule {path.schedule.name}: the field says nothing about z there")
-    return (field(x, t) - b * x) / a
+        raise ValueError(f"a_t = 0 at t = {values.t:g} for schedule {path.schedule.name}: "
+                         "the field says nothing about z there")
+    return (field(x, values.t) - b * x) / a
 
 
 def sample_model(field, path: GaussianPath, x0, t_stop: float = 0.95, steps: int = 40, method: str = "heun") -> np.ndarray:
@@ -394,6 +426,6 @@ def sample_model(field, path: GaussianPath, x0, t_stop: float = 0.95, steps: int
     The jump finishes the journey with the model's own estimate of E[z | x_{t_stop}]: no exact field is used.
     """
     _check_path(path)
-    t_stop = float(check_t(t_stop, "t_stop"))
+    t_stop = check_t(t_stop, "t_stop", single=True)
     x_stop = integrate(field, x0, 0.0, t_stop, steps=steps, method=method)[-1]
     return denoise(field, path, x_stop, t_stop)

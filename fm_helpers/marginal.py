@@ -9,8 +9,13 @@ quantity has a closed form. With x = alpha_t z + beta_t eps:
   c_k = (d_alpha alpha_t s_k^2 + d_beta beta_t) / v_k, which stays finite at t = 1 when s_k > 0;
 * the marginal field is the posterior-weighted average of these (eq-marginal-field).
 
-Posterior weights are computed in log space, in blocks of rows, with the expansion
-|x - a mu|^2 = |x|^2 - 2 a x.mu + a^2 |mu|^2 so that no (N, K, d) array is ever built.
+Posterior weights and densities are computed in log space, in blocks of rows. The squared
+distances |x - alpha_t mu_k|^2 are formed directly, one coordinate at a time (an (N_block, K)
+array per coordinate, never (N, K, d)), not by the expansion |x|^2 - 2 alpha x.mu + alpha^2 |mu|^2,
+which cancels catastrophically when the variance is tiny (near t = 1 with point masses: a log
+density off by hundreds) or the means are large.
+
+Each function evaluates the schedule once: ``t`` may be a number or ``path.schedule.at(t)``.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import numpy as np
 
 from .data import GaussianMixture
 from .paths import GaussianPath, as_points, check_same_dimension
-from .schedules import check_t
+from .schedules import ScheduleValues
 
 __all__ = [
     "marginal_density",
@@ -34,11 +39,12 @@ __all__ = [
 _BLOCK_ELEMENTS = 1 << 16
 
 
-def _scalar_t(t) -> float:
-    t = check_t(t)
-    if np.ndim(t) != 0:
-        raise ValueError(f"t must be a single number in [0, 1] here, got an array of shape {np.shape(t)}")
-    return float(t)
+def _values_at(path: GaussianPath, t) -> ScheduleValues:
+    """The schedule's values at one time t (a number, or the values themselves)."""
+    values = path.at(t)
+    if np.ndim(values.t) != 0:
+        raise ValueError(f"t must be a single number in [0, 1] here, got an array of shape {np.shape(values.t)}")
+    return values
 
 
 def _check_inputs(path, mixture, x):
@@ -54,45 +60,58 @@ def _check_inputs(path, mixture, x):
 class _Components:
     """Per-component constants of p_t at one time t, shared by the density, weights and field."""
 
-    def __init__(self, path: GaussianPath, mixture: GaussianMixture, t: float):
-        schedule = path.schedule
-        self.alpha, beta = schedule.alpha(t), schedule.beta(t)
-        self.var = self.alpha**2 * mixture.stds**2 + beta**2
+    def __init__(self, values: ScheduleValues, mixture: GaussianMixture):
+        self.values, self.mixture = values, mixture
+        self.alpha = values.alpha
+        self.var = self.alpha**2 * mixture.stds**2 + values.beta**2
         if np.any(self.var == 0):
             raise ValueError(
-                f"at t = {t:g} (beta_t = 0) the marginal path p_t is a set of point masses at the data points "
+                f"at t = {values.t:g} (beta_t = 0) the marginal path p_t is a set of point masses at the data points "
                 "(components with std 0), so it has no density and no field there; use t < 1 or stds > 0")
-        d = mixture.dim
-        mu = mixture.means
-        self.gain = (self.alpha / self.var)[:, None] * mu                      # (K, d): x . gain_k
-        self.offset = (np.log(mixture.weights) - 0.5 * d * np.log(2 * np.pi * self.var)
-                       - 0.5 * self.alpha**2 * np.sum(mu**2, axis=1) / self.var)   # (K,)
-        self.inv_two_var = 0.5 / self.var                                       # (K,): times |x|^2
-        self.same_var = bool(np.all(self.var == self.var[0]))
-        self._path, self._mixture, self._t = path, mixture, t
+        self.centres = self.alpha * mixture.means                                          # (K, d)
+        with np.errstate(divide="ignore"):  # a weight of 0 is a log weight of -inf: that component never wins
+            self.log_norm = np.log(mixture.weights) - 0.5 * mixture.dim * np.log(2 * np.pi * self.var)   # (K,)
+        self.minus_inv_two_var = -0.5 / self.var                                            # (K,)
+        if not (np.all(np.isfinite(self.centres)) and np.all(np.isfinite(self.minus_inv_two_var))):
+            raise ValueError(f"the mixture's means or stds are too large to compute p_t at t = {values.t:g} "
+                             "(alpha_t mu_k or 1 / v_k overflows)")
 
     def field_table(self) -> np.ndarray:
         """(K, 1 + d): column 0 holds c_k, the rest (d_alpha - c_k alpha) mu_k."""
-        schedule, t = self._path.schedule, self._t
         # beta_d_beta rather than d_beta * beta: it stays finite at t = 1 where d_beta may not (LinearVP).
-        d_alpha, beta_d_beta = schedule.d_alpha(t), schedule.beta_d_beta(t)
-        c = (d_alpha * self.alpha * self._mixture.stds**2 + beta_d_beta) / self.var
-        return np.concatenate([c[:, None], (d_alpha - c * self.alpha)[:, None] * self._mixture.means], axis=1)
+        d_alpha = self.values.d_alpha
+        c = (d_alpha * self.alpha * self.mixture.stds**2 + self.values.beta_d_beta) / self.var
+        table = np.concatenate([c[:, None], (d_alpha - c * self.alpha)[:, None] * self.mixture.means], axis=1)
+        if not np.all(np.isfinite(table)):
+            raise ValueError(f"the marginal field overflows at t = {self.values.t:g}: the mixture's means or stds "
+                             "are too large for this schedule")
+        return table
 
-    def unnormalised_block(self, xb: np.ndarray, drop_common_term: bool):
+    def unnormalised_block(self, xb: np.ndarray):
         """exp(logits - rowmax) for a block of rows, and the rowmax (log-sum-exp in pieces).
 
-        With equal variances the |x|^2 term is the same for every component and cancels
-        in the weights; ``drop_common_term`` skips it then (the density adds it back).
+        logit_k = log w_k - (d/2) log(2 pi v_k) - |x - alpha mu_k|^2 / (2 v_k), with the distance formed
+        coordinate by coordinate. The distance term is reduced by its row maximum before the constant is
+        added, so that far from the data (distance terms of 1e4 and more) the constants keep their digits.
         """
-        logits = xb @ self.gain.T
-        logits += self.offset
-        if not (drop_common_term and self.same_var):
-            logits -= np.sum(xb**2, axis=1)[:, None] * self.inv_two_var
+        with np.errstate(over="ignore"):  # a distance too large to square is inf: that component never wins
+            logits = np.subtract.outer(xb[:, 0], self.centres[:, 0])
+            logits *= logits
+            for k in range(1, xb.shape[1]):  # a loop over the d coordinates, not over points
+                diff = np.subtract.outer(xb[:, k], self.centres[:, k])
+                diff *= diff
+                logits += diff
+            logits *= self.minus_inv_two_var
         top = logits.max(axis=1)
+        if not np.all(np.isfinite(top)):
+            raise ValueError(f"a point x is so far from every component at t = {self.values.t:g} that its squared "
+                             "distance overflows; p_t, the posterior and the field cannot be computed there")
         logits -= top[:, None]
+        logits += self.log_norm
+        top_norm = logits.max(axis=1)
+        logits -= top_norm[:, None]
         np.exp(logits, out=logits)
-        return logits, top
+        return logits, top + top_norm
 
 
 def _blocks(n_rows: int, n_components: int):
@@ -104,11 +123,11 @@ def _blocks(n_rows: int, n_components: int):
 def log_marginal_density(path: GaussianPath, mixture: GaussianMixture, x, t) -> np.ndarray:
     """log p_t(x) for p_t(x) = sum_k w_k N(x; alpha_t mu_k, v_k I) (eq-marginal-path), shape (...)."""
     x = _check_inputs(path, mixture, x)
-    comps = _Components(path, mixture, _scalar_t(t))
+    comps = _Components(_values_at(path, t), mixture)
     flat = x.reshape(-1, x.shape[-1])
     out = np.empty(flat.shape[0])
     for rows in _blocks(flat.shape[0], mixture.n_components):
-        unnorm, top = comps.unnormalised_block(flat[rows], drop_common_term=False)
+        unnorm, top = comps.unnormalised_block(flat[rows])
         out[rows] = top + np.log(unnorm.sum(axis=1))
     return out.reshape(x.shape[:-1])
 
@@ -121,11 +140,11 @@ def marginal_density(path: GaussianPath, mixture: GaussianMixture, x, t) -> np.n
 def posterior_weights(path: GaussianPath, mixture: GaussianMixture, x, t) -> np.ndarray:
     """p(k | x, t), the posterior probability of each component given x_t = x (eq-posterior), shape (..., K)."""
     x = _check_inputs(path, mixture, x)
-    comps = _Components(path, mixture, _scalar_t(t))
+    comps = _Components(_values_at(path, t), mixture)
     flat = x.reshape(-1, x.shape[-1])
     out = np.empty((flat.shape[0], mixture.n_components))
     for rows in _blocks(flat.shape[0], mixture.n_components):
-        unnorm, _ = comps.unnormalised_block(flat[rows], drop_common_term=True)
+        unnorm, _ = comps.unnormalised_block(flat[rows])
         out[rows] = unnorm / unnorm.sum(axis=1, keepdims=True)
     return out.reshape(*x.shape[:-1], mixture.n_components)
 
@@ -137,12 +156,12 @@ def marginal_field(path: GaussianPath, mixture: GaussianMixture, x, t) -> np.nda
     Memory: one block of about 65,000 logits at a time, never an (N, K, d) array.
     """
     x = _check_inputs(path, mixture, x)
-    comps = _Components(path, mixture, _scalar_t(t))
+    comps = _Components(_values_at(path, t), mixture)
     table = comps.field_table()
     flat = x.reshape(-1, x.shape[-1])
     out = np.empty_like(flat)
     for rows in _blocks(flat.shape[0], mixture.n_components):
-        unnorm, _ = comps.unnormalised_block(flat[rows], drop_common_term=True)
+        unnorm, _ = comps.unnormalised_block(flat[rows])
         mixed = unnorm @ table
         mixed /= unnorm.sum(axis=1)[:, None]
         out[rows] = mixed[:, :1] * flat[rows] + mixed[:, 1:]
@@ -155,7 +174,7 @@ def naive_field(path: GaussianPath, mixture: GaussianMixture, x, t) -> np.ndarra
     This is NOT the marginal field: it ignores where x is. Shape (..., d).
     """
     x = _check_inputs(path, mixture, x)
-    return path.conditional_field(x, mixture.mean(), _scalar_t(t))
+    return path.conditional_field(x, mixture.mean(), _values_at(path, t))
 
 
 def monte_carlo_field(path: GaussianPath, z_samples, x, t) -> np.ndarray:
@@ -169,11 +188,11 @@ def monte_carlo_field(path: GaussianPath, z_samples, x, t) -> np.ndarray:
     if z.ndim != 2:
         raise ValueError(f"z_samples must have shape (M, d), got shape {z.shape}")
     check_same_dimension(x=x, z_samples=z)
-    t = _scalar_t(t)
+    values = _values_at(path, t)
     flat = x.reshape(-1, 1, x.shape[-1])
-    log_w = path.log_density(flat, z[None, :, :], t)
+    log_w = path.log_density(flat, z[None, :, :], values)
     log_w -= log_w.max(axis=1, keepdims=True)
     w = np.exp(log_w)
     w /= w.sum(axis=1, keepdims=True)
-    fields = path.conditional_field(flat, z[None, :, :], t)
+    fields = path.conditional_field(flat, z[None, :, :], values)
     return np.einsum("nm,nmd->nd", w, fields).reshape(x.shape)

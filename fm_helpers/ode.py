@@ -41,18 +41,41 @@ def _rk4(field, x, t, t_next):
 
 
 METHODS = {"euler": _euler, "heun": _heun, "rk4": _rk4}
+#: Limits that keep a call from running for hours or exhausting memory (a typo such as steps=10**9).
+MAX_STEPS = 1_000_000
+MAX_TRAJECTORY_BYTES = 2e9
+
+
+def _shape_checked(field: Callable, shape: tuple) -> Callable:
+    """field, refusing a velocity of another shape than x (numpy would broadcast it silently)."""
+
+    def checked(x, t):
+        velocity = np.asarray(field(x, t), dtype=float)
+        if velocity.shape != shape:
+            raise ValueError(f"field(x, t) must return an array of the shape of x, {shape}, got shape "
+                             f"{velocity.shape} at t = {t:g}")
+        return velocity
+
+    return checked
 
 
 def integrate(field: Callable, x0, t0: float = 0.0, t1: float = 1.0, steps: int = 100,
               method: str = "euler") -> np.ndarray:
     """Integrate dx/dt = field(x, t) from x(t0) = x0 to t1 (eq-ode); returns (steps + 1, *x0.shape)."""
     x0 = as_points(x0, "x0")
-    t0, t1 = float(check_t(t0, "t0")), float(check_t(t1, "t1"))
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    t0, t1 = check_t(t0, "t0", single=True), check_t(t1, "t1", single=True)
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or not 1 <= steps <= MAX_STEPS:
+        raise ValueError(f"steps must be a positive integer (at most {MAX_STEPS:,}), got {steps!r}")
+    if (steps + 1) * x0.size * 8 > MAX_TRAJECTORY_BYTES:
+        raise ValueError(f"a trajectory of {steps + 1} times x {x0.size} numbers would need "
+                         f"{(steps + 1) * x0.size * 8 / 1e9:.1f} GB (at most {MAX_TRAJECTORY_BYTES / 1e9:g}); "
+                         "use fewer steps or fewer points")
     if method not in METHODS:
         raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
+    if not callable(field):
+        raise ValueError(f"field must be a function field(x, t), got {type(field).__name__}")
     step = METHODS[method]
+    field = _shape_checked(field, x0.shape)
     times = np.linspace(t0, t1, steps + 1)
     trajectory = np.empty((steps + 1, *x0.shape))
     trajectory[0] = x0

@@ -6,7 +6,13 @@ at t = 1 (alpha_1 = 1, beta_1 = 0); see equation (eq-gaussian-path) of the book.
 Each schedule also gives the exact time derivatives d_alpha and d_beta, and the
 sympy expressions they come from, so that every derivative can be checked.
 
-All four methods are vectorised: ``t`` may be a float or an array of floats in [0, 1].
+``schedule.at(t)`` evaluates everything a formula of the book needs at t in one go and
+returns it as a frozen ``ScheduleValues``: t is checked once, and floats and arrays go
+through the same numpy code (a float t is a 0-d array inside, so both agree on every CPU).
+``alpha(t)``, ``beta(t)``, ``d_alpha(t)``, ``d_beta(t)`` and ``beta_d_beta(t)`` are thin
+wrappers over it. Every function of ``fm_helpers`` that takes a time also accepts the
+``ScheduleValues`` of its schedule in its place, so a caller that needs several quantities
+at one t evaluates the schedule once and passes the values on.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import sympy
 
 __all__ = [
     "Schedule",
+    "ScheduleValues",
     "CondOT",
     "Cosine",
     "Polynomial",
@@ -36,20 +43,23 @@ __all__ = [
 T = sympy.Symbol("t", real=True)
 
 
-def check_t(t, name: str = "t"):
-    """Return ``t`` as a float (or float array) after checking it lies in [0, 1].
+def check_t(t, name: str = "t", *, single: bool = False):
+    """Return ``t`` as a float (or a float array) after checking that it lies in [0, 1].
 
-    Raises ``ValueError`` naming the offending value, so that a bad time never
-    turns into a silent NaN further down.
+    With ``single=True`` an array is refused: the caller needs one time. Raises ``ValueError``
+    naming ``name`` and the offending value, so that a bad time never turns into a silent NaN
+    (or a TypeError, or an OverflowError) further down.
     """
-    if type(t) is float and 0.0 <= t <= 1.0:  # the common case, checked without numpy (ODE loops call this often)
-        return t
-    try:
-        arr = np.asarray(t, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number in [0, 1], got {t!r}") from None
+    if isinstance(t, ScheduleValues):
+        t = t.t
+    raw = np.asarray(t) if not isinstance(t, (str, bytes)) else np.asarray(None)
+    if raw.dtype.kind not in "iuf" or isinstance(t, bool):
+        raise ValueError(f"{name} must be a number in [0, 1], got {_shown(t)}")
+    if single and raw.ndim != 0:
+        raise ValueError(f"{name} must be a single number in [0, 1] here, got an array of shape {raw.shape}")
+    arr = raw.astype(float, copy=False)
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be a finite number in [0, 1], got {t!r}")
+        raise ValueError(f"{name} must be a finite number in [0, 1], got {_shown(t)}")
     outside = (arr < 0.0) | (arr > 1.0)
     if np.any(outside):
         bad = arr[outside].flat[0] if arr.ndim else float(arr)
@@ -57,27 +67,151 @@ def check_t(t, name: str = "t"):
     return float(arr) if arr.ndim == 0 else arr
 
 
+def _shown(value, limit: int = 40) -> str:
+    """repr(value), cut short: a message quotes what it refuses without pasting a 400-digit number."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _first_time(t, bad) -> float:
+    """The first time at which the boolean mask ``bad`` (shape of t) is set."""
+    return float(np.asarray(t)[np.asarray(bad)].flat[0]) if np.ndim(t) else float(t)
+
+
+@dataclass(frozen=True, eq=False)
+class ScheduleValues:
+    """Everything a schedule gives at time(s) t, from one evaluation: ``Schedule.at(t)``.
+
+    ``t``, ``alpha`` and ``beta`` are plain attributes, finite wherever ``at`` returns. The
+    derivatives ``d_alpha``, ``d_beta``, ``beta_d_beta`` and the x-form field coefficients
+    ``a`` (a_t = d_alpha - d_beta alpha / beta) and ``b`` (b_t = d_beta / beta) are properties
+    that return finite numbers or raise ``ValueError`` saying where they are undefined: at
+    beta_t = 0 (t = 1) ``a`` and ``b`` divide by zero, and LinearVP's d_beta is infinite there.
+    Nothing here is ever NaN or infinite. Every value has the shape of ``t`` (a float for a float t).
+    """
+
+    schedule: "Schedule"
+    t: float | np.ndarray
+    alpha: float | np.ndarray
+    beta: float | np.ndarray
+    _d_alpha: float | np.ndarray = field(repr=False)
+    _d_beta: float | np.ndarray = field(repr=False)
+    _beta_d_beta: float | np.ndarray = field(repr=False)
+
+    @property
+    def d_alpha(self):
+        """d alpha_t / dt (eq-cond-field)."""
+        return self._finite(self._d_alpha, "d_alpha")
+
+    @property
+    def d_beta(self):
+        """d beta_t / dt (eq-cond-field); infinite, hence a ValueError, for LinearVP at t = 1."""
+        return self._finite(self._d_beta, "d_beta")
+
+    @property
+    def beta_d_beta(self):
+        """beta_t d beta_t / dt = (1/2) d(beta_t^2)/dt: finite at t = 1 even where d_beta is not (LinearVP)."""
+        return self._finite(self._beta_d_beta, "beta * d_beta")
+
+    @property
+    def b(self):
+        """b_t = d_beta / beta, the coefficient of x in u_t(x|z) = a_t z + b_t x (eq-cond-field)."""
+        self._check_beta_positive()
+        with np.errstate(all="ignore"):
+            return self._finite(self.d_beta / self.beta, "b_t = d_beta / beta")
+
+    @property
+    def a(self):
+        """a_t = d_alpha - d_beta alpha / beta, the coefficient of z in u_t(x|z) = a_t z + b_t x (eq-cond-field)."""
+        b = self.b
+        with np.errstate(all="ignore"):
+            return self._finite(self.d_alpha - b * self.alpha, "a_t = d_alpha - d_beta alpha / beta")
+
+    def _check_beta_positive(self) -> None:
+        zero = np.asarray(self.beta) == 0.0
+        if np.any(zero):
+            raise ValueError(
+                f"the x-form conditional field divides by beta_t, which is 0 at t = {_first_time(self.t, zero):g} "
+                f"for schedule {self.schedule.name}; use conditional_field_from_noise(eps, z, t), which is regular there")
+
+    def _finite(self, value, what: str):
+        finite = np.isfinite(value)
+        if not np.all(finite):
+            raise ValueError(f"{what} of schedule {self.schedule.name} is not finite at t = "
+                             f"{_first_time(self.t, ~finite):g}")
+        return value
+
+
 class Schedule:
-    """Base class: subclasses provide ``_alpha``, ``_beta``, ``_d_alpha``, ``_d_beta``
-    (numpy functions of an already checked t) and ``expressions()`` (sympy in ``T``)."""
+    """Base class: subclasses provide ``_alpha``, ``_beta``, ``_d_alpha``, ``_d_beta`` (and optionally
+    ``_beta_d_beta``): numpy functions of an already checked float array t (0-d for a single time),
+    and ``expressions()`` (sympy in ``T``). ``at(t)`` is the only place they are called."""
 
     name: str
 
+    def at(self, t) -> ScheduleValues:
+        """alpha, beta, their derivatives and the field coefficients at ``t`` (a float or an array in [0, 1]).
+
+        t is checked once and every function is evaluated once, through the same numpy code for a
+        float and for an array. Raises ValueError if t is not in [0, 1] or if alpha or beta is not
+        finite (or not real) there. Given the ``ScheduleValues`` of this schedule, returns them unchanged.
+        """
+        if isinstance(t, ScheduleValues):
+            if t.schedule is not self and t.schedule != self:
+                raise ValueError(f"these values belong to schedule {t.schedule.name}, not to {self.name}")
+            return t
+        return self._evaluate(check_t(t))
+
+    def _evaluate(self, t) -> ScheduleValues:
+        """The one code path: every function on the 0-d or n-d float array t, with warnings silenced
+        (a division by zero becomes inf and is reported by name, never as NaN or a Python exception)."""
+        t_array = np.array(t, dtype=float)
+        parts = {}
+        with np.errstate(all="ignore"):
+            for what, fn in (("alpha", self._alpha), ("beta", self._beta), ("d_alpha", self._d_alpha),
+                             ("d_beta", self._d_beta), ("beta * d_beta", self._beta_d_beta)):
+                parts[what] = self._as_real(fn, t_array, what, t)
+        for what in ("alpha", "beta"):
+            finite = np.isfinite(parts[what])
+            if not np.all(finite):
+                raise ValueError(f"{what} of schedule {self.name} is not finite at t = {_first_time(t, ~finite):g}")
+        return ScheduleValues(self, t, parts["alpha"], parts["beta"], parts["d_alpha"], parts["d_beta"],
+                              parts["beta * d_beta"])
+
+    def _as_real(self, fn: Callable, t_array: np.ndarray, what: str, t):
+        """fn(t) as floats of t's shape (a float for a single t); ValueError if it fails or is not real."""
+        try:
+            value = np.asarray(fn(t_array))
+        except (ArithmeticError, TypeError, ValueError):
+            raise ValueError(f"{what} of schedule {self.name} cannot be computed at t = {t}: "
+                             "it divides by zero or overflows there") from None
+        if np.iscomplexobj(value):
+            imaginary = value.imag != 0
+            if np.any(imaginary):
+                raise ValueError(f"{what} of schedule {self.name} is not real at t = {_first_time(t, imaginary):g}")
+            value = value.real
+        if value.dtype.kind not in "biuf":
+            raise ValueError(f"{what} of schedule {self.name} is not a number at t = {t}")
+        if t_array.ndim == 0:
+            return float(value)
+        # a constant (d_alpha = 1) comes back as a scalar, and _alpha may return t itself: always a fresh array
+        return np.array(np.broadcast_to(value, t_array.shape), dtype=float)
+
     def alpha(self, t):
         """alpha_t, the weight of the data point z (eq-gaussian-path)."""
-        return self._finite(self._alpha, t, "alpha")
+        return self.at(t).alpha
 
     def beta(self, t):
         """beta_t, the standard deviation of the noise (eq-gaussian-path)."""
-        return self._finite(self._beta, t, "beta")
+        return self.at(t).beta
 
     def d_alpha(self, t):
         """d alpha_t / dt (eq-cond-field)."""
-        return self._finite(self._d_alpha, t, "d_alpha")
+        return self.at(t).d_alpha
 
     def d_beta(self, t):
         """d beta_t / dt (eq-cond-field)."""
-        return self._finite(self._d_beta, t, "d_beta")
+        return self.at(t).d_beta
 
     def beta_d_beta(self, t):
         """beta_t * d beta_t / dt = (1/2) d(beta_t^2)/dt, used by the marginal field.
@@ -85,7 +219,7 @@ class Schedule:
         Finite at t = 1 even where d_beta is not (LinearVP: beta d_beta = -t), so the
         marginal field of a mixture with stds > 0 can be evaluated at t = 1.
         """
-        return self._finite(self._beta_d_beta, t, "beta * d_beta")
+        return self.at(t).beta_d_beta
 
     def _beta_d_beta(self, t):
         return self._beta(t) * self._d_beta(t)
@@ -94,21 +228,14 @@ class Schedule:
         """(alpha, beta) as sympy expressions in the symbol ``fm_helpers.schedules.T``."""
         raise NotImplementedError
 
-    def _finite(self, fn: Callable, t, what: str):
-        t = check_t(t)
-        if type(t) is float:  # scalar fast path: the ODE solvers and marginal field call this thousands of times
-            with np.errstate(all="ignore"):
-                value = float(fn(t))
-            if not math.isfinite(value):
-                raise ValueError(f"{what} of schedule {self.name} is not finite at t = {t:g}")
-            return value
-        with np.errstate(all="ignore"):
-            value = np.asarray(fn(np.asarray(t, dtype=float)), dtype=float)
-        value = np.broadcast_to(value, np.shape(t)).copy() if np.ndim(t) else float(value)
-        if not np.all(np.isfinite(value)):
-            where = np.asarray(t)[~np.isfinite(np.asarray(value))].flat[0] if np.ndim(t) else t
-            raise ValueError(f"{what} of schedule {self.name} is not finite at t = {where:g}")
-        return value
+    def cache_key(self) -> tuple[str, str]:
+        """The schedule's identity for caches: its (alpha, beta) expressions, exactly (``sympy.srepr``).
+
+        Two schedules with the same key compute the same numbers; the display name is not part of it
+        (a schedule typed as "t", "1 - t" and CondOT share results; Polynomial(1.0000001) and
+        Polynomial(1) do not).
+        """
+        return tuple(sympy.srepr(e) for e in self.expressions())
 
     def __str__(self) -> str:
         return self.name
@@ -168,8 +295,18 @@ class Polynomial(Schedule):
     name: str = field(default="", init=False)
 
     def __post_init__(self):
-        if not (isinstance(self.n, (int, float)) and math.isfinite(self.n) and self.n >= 1):
-            raise ValueError(f"Polynomial needs a finite exponent n >= 1 (so that d_alpha is finite at t = 0), got {self.n!r}")
+        n = self.n
+        if isinstance(n, (np.integer, np.floating)):  # numpy numbers are valid exponents: as Python numbers
+            n = n.item()
+            object.__setattr__(self, "n", n)
+        valid = isinstance(n, (int, float)) and not isinstance(n, bool)
+        try:
+            valid = valid and math.isfinite(n) and n >= 1
+        except OverflowError:  # an int too large for a float
+            valid = False
+        if not valid:
+            raise ValueError(f"Polynomial needs a finite exponent n >= 1 (so that d_alpha is finite at t = 0), "
+                             f"got {_shown(n)}")
         object.__setattr__(self, "name", f"Polynomial(n={self.n:g})")
 
     def _alpha(self, t):

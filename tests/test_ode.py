@@ -76,10 +76,10 @@ def test_a_field_that_blows_up_is_reported_not_returned_as_inf():
 @pytest.mark.parametrize("kwargs, message", [
     (dict(method="rk5"), r"method must be one of \['euler', 'heun', 'rk4'\], got 'rk5'"),
     (dict(method=None), r"method must be one of"),
-    (dict(steps=0), r"steps must be a positive integer, got 0"),
+    (dict(steps=0), r"steps must be a positive integer \(at most 1,000,000\), got 0"),
     (dict(steps=-3), r"steps must be a positive integer"),
-    (dict(steps=2.5), r"steps must be a positive integer, got 2.5"),
-    (dict(steps=10.0), r"steps must be a positive integer, got 10.0"),
+    (dict(steps=2.5), r"steps must be a positive integer \(at most 1,000,000\), got 2.5"),
+    (dict(steps=10.0), r"steps must be a positive integer \(at most 1,000,000\), got 10.0"),
     (dict(steps="10"), r"steps must be a positive integer"),
     (dict(steps=True), r"steps must be a positive integer"),
     (dict(t0=-0.1), r"t0 must lie in \[0, 1\], got -0.1"),

@@ -116,7 +116,7 @@ def test_polynomial_with_n_1_is_condot():
     (float("nan"), r"t must be a finite number in \[0, 1\], got nan"),
     (float("inf"), r"t must be a finite number in \[0, 1\]"),
     ("half", r"t must be a number in \[0, 1\]"),
-    (None, r"t must be a finite number in \[0, 1\]"),
+    (None, r"t must be a number in \[0, 1\], got None"),
     (np.array([0.2, 1.5, 0.3]), r"t must lie in \[0, 1\], got 1.5"),
 ])
 def test_times_outside_the_unit_interval_are_refused(bad, message):
