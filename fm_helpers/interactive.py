@@ -51,13 +51,15 @@ class StaticPlayer:
         self.schedule_names = list(named_schedules())
         start = dict(figure.params)
         self.frames = []
-        for name in self.schedule_names:
-            row = []
-            for t in self.times:
-                figure.update(schedule=name, t=float(t))
-                row.append("data:image/png;base64," + base64.b64encode(figure.png(fast=False)).decode("ascii"))
-            self.frames.append(row)
-        figure.update(t=start["t"], schedule=start["schedule"])
+        try:
+            for name in self.schedule_names:
+                row = []
+                for t in self.times:
+                    figure.update(schedule=name, t=float(t))
+                    row.append("data:image/png;base64," + base64.b64encode(figure.png(fast=False)).decode("ascii"))
+                self.frames.append(row)
+        finally:  # a frame that fails to render must not leave the notebook's figure at another t or schedule
+            figure.update(t=start["t"], schedule=start["schedule"])
         self.start_t = int(np.argmin(np.abs(self.times - start["t"])))
         self.start_schedule = self.schedule_names.index(start["schedule"].name) \
             if start["schedule"].name in self.schedule_names else 0

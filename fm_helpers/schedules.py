@@ -149,18 +149,21 @@ class Schedule:
 
     name: str
 
-    def at(self, t) -> ScheduleValues:
+    def at(self, t, *, single: bool = False) -> ScheduleValues:
         """alpha, beta, their derivatives and the field coefficients at ``t`` (a float or an array in [0, 1]).
 
         t is checked once and every function is evaluated once, through the same numpy code for a
-        float and for an array. Raises ValueError if t is not in [0, 1] or if alpha or beta is not
-        finite (or not real) there. Given the ``ScheduleValues`` of this schedule, returns them unchanged.
+        float and for an array (``single=True`` refuses an array). Raises ValueError if t is not in
+        [0, 1] or if alpha or beta is not finite (or not real) there. Given the ``ScheduleValues`` of
+        this schedule, returns them unchanged: nothing is checked or evaluated again.
         """
         if isinstance(t, ScheduleValues):
             if t.schedule is not self and t.schedule != self:
                 raise ValueError(f"these values belong to schedule {t.schedule.name}, not to {self.name}")
+            if single and np.ndim(t.t) != 0:
+                raise ValueError(f"t must be a single number in [0, 1] here, got an array of shape {np.shape(t.t)}")
             return t
-        return self._evaluate(check_t(t))
+        return self._evaluate(check_t(t, single=single))
 
     def _evaluate(self, t) -> ScheduleValues:
         """The one code path: every function on the 0-d or n-d float array t, with warnings silenced

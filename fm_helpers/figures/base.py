@@ -26,7 +26,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from ..paths import GaussianPath
-from ..schedules import Schedule, check_t, named_schedules
+from ..schedules import Schedule, ScheduleValues, named_schedules
 
 __all__ = ["LiveFigure", "COLORS", "DENSITY_CMAP", "resolve_schedule", "static_figure"]
 
@@ -86,7 +86,9 @@ class LiveFigure:
         if unknown:
             raise ValueError(f"{type(self).__name__} has no parameter(s) {sorted(unknown)}; it takes t, schedule"
                              + "".join(f", {name}" for name in self.defaults))
-        self.params = {**self.defaults, **params, "t": float(check_t(t)), "schedule": resolve_schedule(schedule)}
+        schedule = resolve_schedule(schedule)
+        self._values = schedule.at(t, single=True)
+        self.params = {**self.defaults, **params, "t": self._values.t, "schedule": schedule}
         self.fig = Figure(figsize=self.figsize, dpi=self.dpi, layout="constrained")
         FigureCanvasAgg(self.fig)
         self._dynamic_artists: list = []
@@ -110,27 +112,53 @@ class LiveFigure:
     def path(self) -> GaussianPath:
         return GaussianPath(self.schedule)
 
+    @property
+    def values(self) -> ScheduleValues:
+        """The schedule's values at the current t, evaluated once per change of t or schedule.
+
+        Pass them wherever fm_helpers takes a time (``marginal_field(path, mixture, x, self.values)``):
+        the schedule is then not evaluated again, and t not checked again, during a redraw.
+        """
+        return self._values
+
     def update(self, **changes) -> None:
         """Change some parameters and redraw only what depends on them."""
         unknown = set(changes) - set(self.params)
         if unknown:
             raise ValueError(f"{type(self).__name__} has no parameter(s) {sorted(unknown)}")
-        if "t" in changes:
-            changes["t"] = float(check_t(changes["t"]))
-        if "schedule" in changes:
-            changes["schedule"] = resolve_schedule(changes["schedule"])
+        values = self._values
+        if "t" in changes or "schedule" in changes:
+            # t is checked, and the schedule evaluated, here once for the whole redraw (see ``values``)
+            if "schedule" in changes:
+                changes["schedule"] = resolve_schedule(changes["schedule"])
+            values = changes.get("schedule", self.schedule).at(changes.get("t", self.t), single=True)
+            if "t" in changes:
+                changes["t"] = values.t
         changed = {k for k, v in changes.items() if not _same(self.params[k], v)}
         if not changed:
             return
-        previous = dict(self.params)
+        previous, previous_values = dict(self.params), self._values
         self.params.update(changes)
+        self._values = values
         try:
             self._draw(changed)
-        except ValueError:
+        except Exception as err:
             # keep parameters and picture in step: go back to the last state that could be drawn
-            self.params = previous
+            self.params, self._values = previous, previous_values
+            self._redraw_after_failure(changed)
+            if isinstance(err, ValueError):
+                raise
+            shown = ", ".join(f"{k}={changes[k]!r}" for k in sorted(changed))
+            raise ValueError(f"{type(self).__name__} cannot be drawn with {shown} ({type(err).__name__}: {err}); "
+                             "the figure keeps its previous parameters") from err
+
+    def _redraw_after_failure(self, changed: set[str]) -> None:
+        """Draw the restored parameters; if redrawing only ``changed`` fails too, redraw everything."""
+        try:
             self._draw(changed)
-            raise
+        except Exception:
+            self.invalidate_background()
+            self._draw(set(self.params))
 
     def render(self) -> np.ndarray:
         """Draw the figure and return its pixels (H, W, 4); only dynamic artists are redrawn."""

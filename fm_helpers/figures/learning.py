@@ -80,7 +80,7 @@ def book_model(schedule: Schedule | str = "CondOT", n_random: int = BOOK_FIT["n_
     schedule = resolve_schedule(schedule)
     if isinstance(n_random, bool) or not isinstance(n_random, numbers.Integral) or n_random < 1:
         raise ValueError(f"n_random must be a positive integer, got {n_random!r}")
-    key = (schedule.name, int(n_random))
+    key = (schedule.cache_key(), int(n_random))  # the formulas, not the display name: names can collide
     if key not in _FITS:
         path, mixture = GaussianPath(schedule), data.two_cities()
         features = random_fourier_features(int(n_random), 2, np.random.default_rng(BOOK_FIT["feature_seed"]),
