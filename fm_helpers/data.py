@@ -99,9 +99,9 @@ class GaussianMixture:
             raise ValueError(f"mismatched dimensions: x has dimension {x.shape[-1]} but the mixture has dimension {self.dim}")
         if np.any(self.stds == 0):
             raise ValueError("this mixture has point masses (a std of 0), which have no density")
-        sq = np.sum((x[..., None, :] - self.means) ** 2, axis=-1)
         var = self.stds**2
-        with np.errstate(divide="ignore"):  # a weight of 0 is a log weight of -inf
+        with np.errstate(divide="ignore", over="ignore"):  # log weight -inf for a weight 0; distance inf if huge
+            sq = np.sum((x[..., None, :] - self.means) ** 2, axis=-1)
             logits = np.log(self.weights) - 0.5 * sq / var - 0.5 * self.dim * np.log(2 * np.pi * var)
         top = logits.max(axis=-1, keepdims=True)
         if not np.all(np.isfinite(top)):
