@@ -58,6 +58,8 @@ def check_t(t, name: str = "t", *, single: bool = False):
     if single and raw.ndim != 0:
         raise ValueError(f"{name} must be a single number in [0, 1] here, got an array of shape {raw.shape}")
     arr = raw.astype(float, copy=False)
+    if arr.ndim == 0 and 0.0 <= float(arr) <= 1.0:  # the common case needs no array reductions (NaN fails it)
+        return float(arr)
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be a finite number in [0, 1], got {_shown(t)}")
     outside = (arr < 0.0) | (arr > 1.0)
@@ -71,6 +73,11 @@ def _shown(value, limit: int = 40) -> str:
     """repr(value), cut short: a message quotes what it refuses without pasting a 400-digit number."""
     text = repr(value)
     return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _all_finite(value) -> bool:
+    """True if the float or array ``value`` holds no NaN or inf (a float without an array reduction)."""
+    return math.isfinite(value) if type(value) is float else bool(np.all(np.isfinite(value)))
 
 
 def _first_time(t, bad) -> float:
@@ -135,10 +142,9 @@ class ScheduleValues:
                 f"for schedule {self.schedule.name}; use conditional_field_from_noise(eps, z, t), which is regular there")
 
     def _finite(self, value, what: str):
-        finite = np.isfinite(value)
-        if not np.all(finite):
+        if not _all_finite(value):
             raise ValueError(f"{what} of schedule {self.schedule.name} is not finite at t = "
-                             f"{_first_time(self.t, ~finite):g}")
+                             f"{_first_time(self.t, ~np.isfinite(value)):g}")
         return value
 
 
@@ -172,12 +178,16 @@ class Schedule:
         parts = {}
         with np.errstate(all="ignore"):
             for what, fn in (("alpha", self._alpha), ("beta", self._beta), ("d_alpha", self._d_alpha),
-                             ("d_beta", self._d_beta), ("beta * d_beta", self._beta_d_beta)):
+                             ("d_beta", self._d_beta)):
                 parts[what] = self._as_real(fn, t_array, what, t)
+            if type(self)._beta_d_beta is Schedule._beta_d_beta:  # no closed form of its own: the product
+                parts["beta * d_beta"] = parts["beta"] * parts["d_beta"]
+            else:
+                parts["beta * d_beta"] = self._as_real(self._beta_d_beta, t_array, "beta * d_beta", t)
         for what in ("alpha", "beta"):
-            finite = np.isfinite(parts[what])
-            if not np.all(finite):
-                raise ValueError(f"{what} of schedule {self.name} is not finite at t = {_first_time(t, ~finite):g}")
+            if not _all_finite(parts[what]):
+                raise ValueError(f"{what} of schedule {self.name} is not finite at t = "
+                                 f"{_first_time(t, ~np.isfinite(parts[what])):g}")
         return ScheduleValues(self, t, parts["alpha"], parts["beta"], parts["d_alpha"], parts["d_beta"],
                               parts["beta * d_beta"])
 
@@ -188,13 +198,13 @@ class Schedule:
         except (ArithmeticError, TypeError, ValueError):
             raise ValueError(f"{what} of schedule {self.name} cannot be computed at t = {t}: "
                              "it divides by zero or overflows there") from None
-        if np.iscomplexobj(value):
+        if value.dtype.kind not in "biuf":
+            if value.dtype.kind != "c":
+                raise ValueError(f"{what} of schedule {self.name} is not a number at t = {t}")
             imaginary = value.imag != 0
             if np.any(imaginary):
                 raise ValueError(f"{what} of schedule {self.name} is not real at t = {_first_time(t, imaginary):g}")
             value = value.real
-        if value.dtype.kind not in "biuf":
-            raise ValueError(f"{what} of schedule {self.name} is not a number at t = {t}")
         if t_array.ndim == 0:
             return float(value)
         # a constant (d_alpha = 1) comes back as a scalar, and _alpha may return t itself: always a fresh array
