@@ -397,7 +397,11 @@ def relative_l2_error(model, path: GaussianPath, mixture: GaussianMixture, t, n:
     values = _single_time(_check_path(path), t)
     x = path.sample(_check_mixture(mixture).sample(n, rng), values, rng)
     u = marginal_field(path, mixture, x, values)
-    return float(np.sqrt(np.sum((model(x, values.t) - u) ** 2) / np.sum(u**2)))
+    scale = np.sum(u**2)
+    if scale == 0:
+        raise ValueError(f"the marginal field is 0 at every sampled point at t = {values.t:g}: "
+                         "a relative error means nothing there")
+    return float(np.sqrt(np.sum((model(x, values.t) - u) ** 2) / scale))
 
 
 # --------------------------------------------------------------------------------------
