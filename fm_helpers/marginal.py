@@ -72,6 +72,7 @@ class _Components:
         with np.errstate(divide="ignore"):  # a weight of 0 is a log weight of -inf: that component never wins
             self.log_norm = np.log(mixture.weights) - 0.5 * mixture.dim * np.log(2 * np.pi * self.var)   # (K,)
         self.minus_inv_two_var = -0.5 / self.var                                            # (K,)
+        self.equal_log_norm = bool(np.all(self.log_norm == self.log_norm[0]))
         if not (np.all(np.isfinite(self.centres)) and np.all(np.isfinite(self.minus_inv_two_var))):
             raise ValueError(f"the mixture's means or stds are too large to compute p_t at t = {values.t:g} "
                              "(alpha_t mu_k or 1 / v_k overflows)")
@@ -107,6 +108,9 @@ class _Components:
             raise ValueError(f"a point x is so far from every component at t = {self.values.t:g} that its squared "
                              "distance overflows; p_t, the posterior and the field cannot be computed there")
         logits -= top[:, None]
+        if self.equal_log_norm:  # equal weights and variances (point masses of a data set): nothing to add
+            np.exp(logits, out=logits)
+            return logits, top + self.log_norm[0]
         logits += self.log_norm
         top_norm = logits.max(axis=1)
         logits -= top_norm[:, None]
