@@ -123,3 +123,26 @@ def test_times_outside_the_unit_interval_are_refused(bad, message):
     for s in SCHEDULES:
         with pytest.raises(ValueError, match=message):
             s.alpha(bad)
+
+
+@over_schedules
+def test_at_gives_field_coefficients_equal_to_sympy(schedule):
+    """a_t = d_alpha - d_beta alpha / beta and b_t = d_beta / beta from ``at``, against sympy's own derivatives."""
+    alpha, beta = schedule.expressions()
+    a_expr = sympy.diff(alpha, T) - sympy.diff(beta, T) * alpha / beta
+    b_expr = sympy.diff(beta, T) / beta
+    values = schedule.at(INTERIOR)
+    for ours, expr in ((values.a, a_expr), (values.b, b_expr)):
+        theirs = np.broadcast_to(sympy.lambdify(T, expr, modules="numpy")(INTERIOR), INTERIOR.shape)
+        np.testing.assert_allclose(ours, theirs, rtol=1e-11, atol=1e-12)
+
+
+@over_schedules
+def test_at_for_a_float_and_for_an_array_agree_to_a_few_ulps(schedule):
+    """One code path for both: the float result is within 4 ulps of the array's entry (SIMD may round differently)."""
+    values = schedule.at(INTERIOR)
+    for i, t in enumerate(INTERIOR[::8]):
+        single = schedule.at(float(t))
+        assert isinstance(single.alpha, float) and isinstance(single.a, float)
+        for name in ("alpha", "beta", "d_alpha", "d_beta", "beta_d_beta", "a", "b"):
+            np.testing.assert_array_max_ulp(getattr(single, name), getattr(values, name)[8 * i], maxulp=4)
