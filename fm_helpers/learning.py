@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .data import GaussianMixture
+from .data import MAX_DRAWS, GaussianMixture
 from .marginal import marginal_field, posterior_weights
 from .ode import integrate
 from .paths import GaussianPath, as_points, check_same_dimension
@@ -272,6 +272,8 @@ def conditional_training_set(path: GaussianPath, mixture: GaussianMixture, n: in
     """
     _check_path(path), _check_mixture(mixture), _check_rng(rng)
     n = _check_count(n, "n")
+    if n > MAX_DRAWS:
+        raise ValueError(f"n = {n:,} training draws is too many (at most {MAX_DRAWS:,})")
     try:
         lo, hi = (check_t(v, "t_range", single=True) for v in t_range)
     except (TypeError, ValueError) as err:  # not a pair: "cannot unpack", "not iterable"

@@ -127,6 +127,7 @@ CASES = {
     "array: grid extent upside down": (lambda: data.rect_grid((1, 0, 0, 1), 5), r"x_low < x_high"),
     "array: grid size negative (was numpy's linspace message)": (lambda: data.square_grid(0, 1, -1), r"n must be an integer between 2 and 10000"),
     "array: grid size fractional": (lambda: data.square_grid(0, 1, 2.5), r"n must be an integer between 2 and 10000"),
+    "array: training set too large for memory": (lambda: learning.conditional_training_set(PATH, MIX, 10**12, RNG(0)), r"training draws is too many"),
     # -- the data layer (section 5) ----------------------------------------------------------------
     "data: stds of 1e-200 (their square underflows to 0)": (lambda: data.GaussianMixture(X2, 1e-200), r"stds must be 0 \(a point mass\) or between 1e-150 and 1e\+150.* got 1e-200"),
     "data: stds of 1e200 (their square overflows)": (lambda: data.GaussianMixture(X2, [1.0, 1e200]), r"stds must be 0 \(a point mass\) or between .* got 1e\+200"),
