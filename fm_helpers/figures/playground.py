@@ -38,8 +38,8 @@ from ..marginal import marginal_field
 from ..ode import integrate
 from ..paths import GaussianPath
 from ..sampling import flow_field, straightness
-from ..schedules import ExpressionSchedule, Schedule, from_expressions, named_schedules
-from ..symbolic import conditional_field_expression, conditional_field_from_noise_expression, to_latex
+from ..schedules import Schedule, named_schedules, schedule_from_text, speed_bound
+from ..symbolic import field_latex
 from .base import COLORS, LiveFigure, resolve_schedule, static_figure
 
 __all__ = [
@@ -50,9 +50,6 @@ __all__ = [
     "PRESETS",
     "SURPRISE",
     "DATASETS",
-    "schedule_from_text",
-    "check_schedule",
-    "field_latex",
     "scale_and_clock",
     "marginal_routes",
     "conditional_straightness",
@@ -97,71 +94,20 @@ def _new_figure(figsize, dpi=90) -> Figure:
 
 
 # ------------------------------------------------------------------------------------------
-# Formulas to schedules
-# ------------------------------------------------------------------------------------------
-
-def check_schedule(schedule: Schedule) -> Schedule:
-    """Refuse a schedule whose cars could not drive: beta_t <= 0 before t = 1, or an infinite velocity before t = 1.
-
-    ``schedules.from_expressions`` checks the boundary conditions (eq-schedule-conditions) and that alpha
-    and beta are real and finite. The fields need two more things on [0, 1): beta_t > 0 (else every car
-    meets at alpha_t z, the conditional flow forgets its start and the x-form field divides by 0), and
-    finite d_alpha and d_beta (else the cars would need an infinite speed, e.g. alpha = sqrt(t) at t = 0).
-    At t = 1 an infinite d_beta is allowed (LinearVP): the marginal field uses beta * d_beta there.
-    Returns the schedule; raises ValueError naming the problem and where it happens.
-    """
-    grid = np.linspace(0.0, 1.0, 1001)[:-1]
-    with np.errstate(all="ignore"):
-        beta = np.asarray(schedule._beta(grid), dtype=float)
-    low = beta <= 0
-    if np.any(low):
-        where = grid[low][0]
-        raise ValueError(f"beta must stay above 0 until t = 1, but beta = {_formula(schedule, 1)} is "
-                         f"{float(beta[low][0]):.3g} at t = {where:g}: there every car stands on alpha_t z, "
-                         "whatever its start")
-    for label, fn in (("d_alpha", schedule._d_alpha), ("d_beta", schedule._d_beta)):
-        with np.errstate(all="ignore"):
-            values = np.broadcast_to(np.asarray(fn(grid)), grid.shape)
-        bad = ~np.isfinite(values.astype(complex)) | (np.abs(np.imag(values)) > 1e-12)
-        if np.any(bad):
-            raise ValueError(f"{label} (the time derivative of {'alpha' if label == 'd_alpha' else 'beta'}) is not "
-                             f"finite at t = {grid[bad][0]:g}: the cars would need an infinite speed there")
-    return schedule
-
-
-def _formula(schedule: Schedule, which: int) -> str:
-    return sympy.sstr(schedule.expressions()[which])
-
-
-def schedule_from_text(alpha: str, beta: str, name: str = "") -> Schedule:
-    """Two formulas in t to a checked schedule: ``schedules.from_expressions`` then ``check_schedule``.
-
-    Raises ValueError with the reason: a formula that is not allowed (unknown name, syntax), a
-    boundary condition that fails, a value that is not real and finite, beta_t <= 0 before t = 1, or an
-    infinite derivative before t = 1. Nothing in the formulas is evaluated as Python.
-    """
-    return check_schedule(from_expressions(alpha, beta, name=name))
-
-
-@lru_cache(maxsize=32)
-def _field_latex(alpha_expr: sympy.Expr, beta_expr: sympy.Expr) -> str:
-    schedule = ExpressionSchedule(alpha_expr, beta_expr, name="field")
-    x_form = conditional_field_expression(schedule)
-    noise_form = conditional_field_from_noise_expression(schedule)
-    return (rf"$$\alpha_t = {sympy.latex(alpha_expr)}, \qquad \beta_t = {sympy.latex(beta_expr)}$$"
-            rf"$$u_t(x \mid z) = {to_latex(x_form)}$$"
-            rf"$$u_t(\alpha_t z + \beta_t \epsilon \mid z) = {to_latex(noise_form)}$$")
-
-
-def field_latex(schedule: Schedule) -> str:
-    """The schedule and its conditional field, x-form (eq-cond-field) and noise form (eq-cond-field-noise),
-    as display LaTeX (three ``$$ ... $$`` blocks) derived by sympy. Cached per pair of expressions."""
-    return _field_latex(*schedule.expressions())
-
-
-# ------------------------------------------------------------------------------------------
 # Numbers behind the figures
 # ------------------------------------------------------------------------------------------
+
+def rk4_steps_needed(schedule: Schedule, steps: int) -> float:
+    """RK4 steps that routes of ``schedule`` need, from a bound on its derivatives (not from the routes).
+
+    Rule: in one step alpha_t and beta_t may change by at most 1/4, so
+    steps >= 4 max(|d_alpha|, |d_beta|) over [0, 1 - 1/steps] (``schedules.speed_bound``, interval
+    arithmetic). The last step is left out because beta's derivative may be infinite at t = 1 (LinearVP),
+    where the field uses beta d_beta instead. t + 0.1 sin(2000 pi t) needs about 2,500 steps.
+    """
+    bound = speed_bound(schedule, 1.0 - 1.0 / steps)
+    return int(np.ceil(4.0 * bound)) if np.isfinite(bound) else float("inf")
+
 
 def scale_and_clock(schedule: Schedule | str, t):
     """(c_t, s_t) with c_t = alpha_t + beta_t and s_t = alpha_t / c_t (eq-07-blend).
@@ -291,12 +237,18 @@ class PlaygroundFigure(LiveFigure):
         cond_routes = alpha[:, None, None] * z + beta[:, None, None] * self.cond_eps[None]
         entry = {"alpha": alpha, "beta": beta, "cond_routes": cond_routes,
                  "cond_straight": float(np.mean(straightness(cond_routes))), "routes": None, "route_error": ""}
-        try:
-            routes = marginal_routes(schedule, data_name)
-            entry["routes"] = routes
-            entry["marg_straight"] = float(np.mean(straightness(routes)))
-        except ValueError as err:
-            entry["route_error"] = str(err)
+        needed = rk4_steps_needed(schedule, _STEPS)
+        if needed > _STEPS:
+            count = f"about {needed:,}" if np.isfinite(needed) else "unboundedly many"
+            entry["route_error"] = (f"these routes need {count} RK4 steps, more than the {_STEPS} the "
+                                    "playground takes: alpha or beta changes too fast for its solver")
+        else:
+            try:
+                routes = marginal_routes(schedule, data_name)
+                entry["routes"] = routes
+                entry["marg_straight"] = float(np.mean(straightness(routes)))
+            except ValueError as err:
+                entry["route_error"] = str(err)
         self._cache[key] = entry
         while len(self._cache) > self.CACHE_SIZE:
             self._cache.popitem(last=False)
@@ -623,8 +575,8 @@ class Playground(_widget_base()):
         except ValueError as err:
             self._refuse(str(err))
             return False
-        except Exception as err:  # noqa: BLE001 - a reader's formula must never raise into the notebook
-            self._refuse(f"this formula could not be used ({type(err).__name__}: {err})")
+        except Exception:  # noqa: BLE001 - a reader's formula must never raise into the notebook
+            self._refuse("these formulas could not be checked; try a simpler form of them")
             return False
         if not self._update_figure(schedule=schedule):
             return False
@@ -661,7 +613,8 @@ class Playground(_widget_base()):
                 self.figure.update(**{k: previous[k] for k in changes})
             except Exception:  # noqa: BLE001
                 pass
-            self._refuse(str(err))
+            # a ValueError speaks in the reader's words; anything else is a fault of ours, not Python text for them
+            self._refuse(str(err) if isinstance(err, ValueError) else "the figure could not be drawn for this schedule")
             return False
         return True
 
