@@ -35,6 +35,8 @@ __all__ = [
     "schedule_from_text",
     "speed_bound",
     "named_schedules",
+    "PRESETS",
+    "SURPRISE",
     "check_t",
     "T",
 ]
@@ -232,6 +234,18 @@ def named_schedules() -> dict[str, Schedule]:
     """The four schedules every chapter offers in its selector, by display name."""
     schedules = [CondOT(), Cosine(), Polynomial(2), LinearVP()]
     return {s.name: s for s in schedules}
+
+
+#: Formulas the playground offers to start from: the four named schedules, and one surprise.
+PRESETS = {
+    "CondOT": ("t", "1 - t"),
+    "Cosine": ("sin(pi*t/2)", "cos(pi*t/2)"),
+    "Polynomial(n=2)": ("t^2", "1 - t^2"),
+    "LinearVP": ("t", "sqrt(1 - t^2)"),
+    "Back and forth": ("t + 0.3*sin(2*pi*t)", "1 - t - 0.3*sin(2*pi*t)"),
+}
+#: The surprising preset: alpha_t + beta_t = 1 (straight conditional routes), but alpha_t is not monotone.
+SURPRISE = "Back and forth"
 
 
 # --------------------------------------------------------------------------------------

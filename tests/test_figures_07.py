@@ -15,13 +15,11 @@ from fm_helpers.figures.playground import (
     PlaygroundFigure,
     back_and_forth_figure,
     clock_scale_figure,
-    conditional_straightness,
-    marginal_routes,
     routes_figure,
-    scale_and_clock,
     straightness_chart,
 )
 from fm_helpers.interactive import StaticPlayer
+from fm_helpers.sampling import conditional_straightness, marginal_routes, scale_and_clock
 from fm_helpers.schedules import check_schedule, schedule_from_text
 
 SCHEDULE_NAMES = list(schedules.named_schedules())

@@ -188,7 +188,8 @@ SLOW = [("exp(exp(exp(100*t)))", "1 - t"), ("t", "cos(exp(exp(20*t)))"),
 
 _TIMING_SCRIPT = """
 import json, sys, time
-from fm_helpers.figures.playground import PlaygroundFigure, Playground
+from fm_helpers.figures.playground import PlaygroundFigure
+from fm_helpers.interactive import Playground
 ui = Playground(PlaygroundFigure(t=0.5, schedule="CondOT"))
 ui.alpha.value, ui.beta.value = "t^2", "1 - t^2"   # warm up: imports, caches
 ui.apply()

@@ -7,10 +7,10 @@ import os
 
 import pytest
 
-from fm_helpers.figures import playground as pg
-from fm_helpers.figures.playground import PRESETS, SURPRISE, Playground, PlaygroundFigure, PlaygroundPlayer, playground
-from fm_helpers.schedules import schedule_from_text
-from fm_helpers.interactive import StaticPlayer
+from fm_helpers import sampling, schedules
+from fm_helpers.figures.playground import PlaygroundFigure
+from fm_helpers.interactive import Playground, PlaygroundPlayer, StaticPlayer, playground
+from fm_helpers.schedules import PRESETS, SURPRISE, schedule_from_text
 
 
 @pytest.fixture(scope="module")
@@ -144,8 +144,8 @@ def test_routes_a_solver_cannot_follow_are_not_drawn(ui):
     note = ui.figure.marg_score.get_text().replace("\n", " ")
     assert "need about" in note and "RK4 steps, more than the 100" in note  # ... but its routes are not drawn
     assert all(len(line.get_xdata()) == 0 for line in ui.figure.marg_lines)
-    assert pg.rk4_steps_needed(schedule_from_text("t + 0.1*sin(2000*pi*t)", "1 - t"), 100) >= 4 * 628
-    assert pg.rk4_steps_needed(schedule_from_text("t", "sqrt(1 - t^2)"), 100) <= 100  # LinearVP is drawn
+    assert sampling.rk4_steps_needed(schedule_from_text("t + 0.1*sin(2000*pi*t)", "1 - t"), 100) >= 4 * 628
+    assert sampling.rk4_steps_needed(schedule_from_text("t", "sqrt(1 - t^2)"), 100) <= 100  # LinearVP is drawn
 
 
 def test_no_python_text_reaches_the_reader(ui, monkeypatch):
@@ -153,7 +153,7 @@ def test_no_python_text_reaches_the_reader(ui, monkeypatch):
     def broken(*args, **kwargs):
         raise ZeroDivisionError("float division by zero")
 
-    monkeypatch.setattr(pg, "schedule_from_text", broken)
+    monkeypatch.setattr(schedules, "schedule_from_text", broken)
     type_and_apply(ui, "t^3", "1 - t^3")
     assert "could not be checked" in ui.message.value
     assert "ZeroDivision" not in ui.message.value and "float division" not in ui.message.value
