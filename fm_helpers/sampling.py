@@ -56,6 +56,12 @@ __all__ = [
     "conditional_straightness",
     "scale_and_clock",
     "rk4_steps_needed",
+    "T_GRID",
+    "defined_times",
+    "conditional_trajectories",
+    "conditional_speeds",
+    "speed_ratio",
+    "marginal_trajectories",
 ]
 
 #: Field evaluations per step of each method of ``fm_helpers.ode`` (eq-euler, eq-heun, eq-rk4).
@@ -330,7 +336,7 @@ def _schedule(schedule) -> Schedule:
 def _routes_cached(schedule: Schedule, data_name: str, n_starts: int, steps: int, seed: int) -> np.ndarray:
     mixture = ROUTE_DATASETS[data_name]()
     starts = np.random.default_rng(seed).standard_normal((n_starts, 2))
-    trajectory = integrate(flow_field(GaussianPath(schedule), mixture), starts, 0.0, 1.0, steps, "rk4")
+    _, trajectory = marginal_trajectories(schedule, mixture, starts, steps)
     trajectory.flags.writeable = False
     return trajectory
 
@@ -396,3 +402,73 @@ def rk4_steps_needed(schedule, steps: int) -> float:
     """
     bound = speed_bound(_schedule(schedule), 1.0 - 1.0 / _check_steps(steps))
     return int(np.ceil(4.0 * bound)) if np.isfinite(bound) else float("inf")
+
+
+# ------------------------------------------------------------------------------------------
+# Conditional and marginal trajectories, their speeds (chapter 3)
+# ------------------------------------------------------------------------------------------
+
+#: Times at which conditional trajectories and speeds are tabulated.
+T_GRID = np.linspace(0.0, 1.0, 201)
+
+
+def defined_times(schedule: Schedule, ts) -> np.ndarray:
+    """Boolean mask of the times in ``ts`` where d_alpha and d_beta are finite (LinearVP: all but t = 1)."""
+    ts = np.asarray(ts, dtype=float)
+    try:
+        schedule.d_alpha(ts), schedule.d_beta(ts)
+        return np.ones(ts.shape, dtype=bool)
+    except ValueError:
+        pass
+    mask = np.zeros(ts.shape, dtype=bool)
+    for i, t in enumerate(ts.flat):  # only reached for a schedule with a singular derivative
+        try:
+            schedule.d_alpha(float(t)), schedule.d_beta(float(t))
+            mask.flat[i] = True
+        except ValueError:
+            pass
+    return mask
+
+
+def conditional_trajectories(schedule: Schedule, eps, z, ts=T_GRID) -> np.ndarray:
+    """psi_t(eps|z) = alpha_t z + beta_t eps (eq-flow) at each time of ``ts``: shape (T, N, d) for eps, z (N, d)."""
+    return GaussianPath(_schedule(schedule)).flow(eps, z, np.asarray(ts, dtype=float)[:, None])
+
+
+def conditional_speeds(schedule: Schedule, eps, z, ts=T_GRID) -> np.ndarray:
+    """|u_t(x|z)| along psi_t(eps|z), from the noise form |d_alpha z + d_beta eps| (eq-cond-field-noise).
+
+    Shape (T, N). NaN where the speed is not finite (LinearVP at t = 1, where d_beta is infinite).
+    """
+    schedule = _schedule(schedule)
+    ts = np.asarray(ts, dtype=float)
+    eps, z = as_points(eps, "eps"), as_points(z, "z")
+    ok = defined_times(schedule, ts)
+    speeds = np.full((ts.size, eps.shape[0]), np.nan)
+    field = GaussianPath(schedule).conditional_field_from_noise(eps, z, ts[ok][:, None])
+    speeds[ok] = np.linalg.norm(field, axis=-1)
+    return speeds
+
+
+def speed_ratio(speeds) -> np.ndarray:
+    """max speed / min speed of each trajectory, speeds (T, N) -> (N,).
+
+    Infinite when a trajectory stops (min speed 0) or its speed is not finite somewhere (NaN).
+    """
+    speeds = np.asarray(speeds, dtype=float)
+    top, low = np.max(speeds, axis=0), np.min(speeds, axis=0)   # NaN propagates
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = top / low
+    return np.where(np.isnan(top) | (low == 0), np.inf, ratio)
+
+
+def marginal_trajectories(schedule: Schedule, mixture: GaussianMixture, x0, steps: int = 100):
+    """Integrate dx/dt = u_t(x) (eq-marginal-field) from x0 (N, d) with RK4 and ``steps`` uniform steps; returns
+    (times (steps + 1,), trajectory (steps + 1, N, d)). The one integration of the exact marginal field that the
+    chapters' route computations share.
+
+    Raises ValueError where the field is not finite on the way (a mixture with stds 0 at t = 1).
+    """
+    steps = _check_steps(steps)
+    trajectory = integrate(flow_field(GaussianPath(_schedule(schedule)), mixture), x0, 0.0, 1.0, steps, "rk4")
+    return np.linspace(0.0, 1.0, steps + 1), trajectory
