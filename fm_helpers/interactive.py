@@ -21,10 +21,14 @@ import os
 
 import numpy as np
 
-from .figures.base import LiveFigure
-from .schedules import named_schedules
+import sympy
 
-__all__ = ["explore", "static_mode", "StaticPlayer", "Explorer"]
+from . import schedules, symbolic
+from .figures.base import COLORS, LiveFigure
+from .sampling import ROUTE_DATASETS
+from .schedules import PRESETS, named_schedules
+
+__all__ = ["explore", "static_mode", "StaticPlayer", "Explorer", "Playground", "PlaygroundPlayer", "playground"]
 
 RUN_LOCALLY_NOTE = ("Frames rendered when the book was built. To move every control freely, download this "
                     "notebook (the download button at the top of the page) and run it in Jupyter.")
@@ -146,6 +150,178 @@ class Explorer(_explorer_base()):
             return
         self.message.value = ""
         self.image.value = self.figure.png()
+
+    def __repr__(self) -> str:
+        return f"<interactive figure: {self.figure.title}>"
+
+
+_CUSTOM = "(your own)"
+_ERROR_COLOUR = COLORS["naive"]
+
+
+# ------------------------------------------------------------------------------------------
+# Chapter 7: the Explorer with a formula control (text fields for alpha_t and beta_t)
+# ------------------------------------------------------------------------------------------
+
+def playground(figure=None):
+    """The schedule playground: ``Playground`` widgets in a live kernel, a ``PlaygroundPlayer`` in the static book."""
+    from .figures.playground import PlaygroundFigure
+
+    if figure is None:
+        figure = PlaygroundFigure(t=0.5, schedule="CondOT")
+    if not isinstance(figure, PlaygroundFigure):
+        raise ValueError(f"playground needs a PlaygroundFigure, got {type(figure).__name__}")
+    if static_mode():
+        return PlaygroundPlayer(figure)
+    return Playground(figure)
+
+
+KERNEL_NOTE = ("Typing your own \u03b1\u209c and \u03b2\u209c needs a running Python kernel: the text fields, the "
+               "presets and the derived formula appear when you run this notebook in Jupyter. Here the player "
+               "shows the figure for the four named schedules.")
+
+
+class PlaygroundPlayer(StaticPlayer):
+    """The static book's stand-in for the playground: a StaticPlayer with a note about the text fields."""
+
+    def _repr_html_(self) -> str:
+        note = f'<p class="fm-player-note"><em>{html.escape(KERNEL_NOTE)}</em></p>'
+        return note + super()._repr_html_()
+
+
+class Playground(_explorer_base()):
+    """Text fields for alpha_t and beta_t, presets, t and data controls, the figure, the derived field and messages.
+
+    A formula pair is applied when the apply button is clicked or a field is submitted (Enter, or
+    leaving the field). A bad pair leaves the figure, the derived field and the last valid formulas
+    untouched and explains itself in the message area; no exception reaches the reader.
+    """
+
+    def __init__(self, figure, preset: str | None = None):
+        import ipywidgets as w
+
+        self.figure = figure
+        start = figure.schedule
+        alpha_text, beta_text = next(((a, b) for name, (a, b) in PRESETS.items() if name == start.name),
+                                     tuple(sympy.sstr(e) for e in start.expressions()))
+        self.applied = (alpha_text, beta_text)
+        self.preset = w.Dropdown(options=[*PRESETS, _CUSTOM], description="preset",
+                                 value=start.name if start.name in PRESETS else _CUSTOM)
+        text_layout = w.Layout(width="290px")
+        self.alpha = w.Text(value=alpha_text, description="\u03b1\u209c =", continuous_update=False,
+                            layout=text_layout)
+        self.beta = w.Text(value=beta_text, description="\u03b2\u209c =", continuous_update=False,
+                           layout=text_layout)
+        self.button = w.Button(description="apply", button_style="primary", tooltip="use these formulas",
+                               layout=w.Layout(width="80px"))
+        self.t_slider = w.FloatSlider(value=figure.t, min=0.0, max=1.0, step=0.01, description="t",
+                                      continuous_update=True, readout_format=".2f")
+        self.data = w.Dropdown(options=list(ROUTE_DATASETS), value=figure.params["data"], description="data")
+        self.message = w.HTML(value="")
+        self.formula = w.HTMLMath(value=self._latex(start))
+        self.image = w.Image(value=figure.png(), format="png", layout=w.Layout(max_width="100%"))
+
+        self.button.on_click(lambda _: self.apply())
+        self._quiet = False
+        for field in (self.alpha, self.beta):
+            field.observe(lambda _: self._on_text(), names="value")
+        self._quiet_preset = False
+        self.preset.observe(lambda change: None if self._quiet_preset else self._on_preset(change["new"]),
+                            names="value")
+        self.t_slider.observe(lambda change: self._on_control("t", change["new"]), names="value")
+        self.data.observe(lambda change: self._on_control("data", change["new"]), names="value")
+        super().__init__([
+            w.HBox([self.preset, self.alpha, self.beta, self.button], layout=w.Layout(flex_flow="row wrap")),
+            self.message,
+            w.HBox([self.t_slider, self.data], layout=w.Layout(flex_flow="row wrap")),
+            self.image,
+            self.formula,
+        ])
+        if preset is not None:
+            self.preset.value = preset
+
+    # -- actions ------------------------------------------------------------------------------
+    def apply(self) -> bool:
+        """Use the formulas in the text fields; True if the figure now shows them."""
+        pair = (self.alpha.value, self.beta.value)
+        if pair == self.applied:
+            self._say("")
+            return True
+        preset = next((name for name, formulas in PRESETS.items() if formulas == pair), _CUSTOM)
+        name = preset if preset != _CUSTOM else f"alpha = {pair[0].strip()}, beta = {pair[1].strip()}"
+        try:
+            schedule = schedules.schedule_from_text(*pair, name=name)
+            latex = self._latex(schedule)
+        except ValueError as err:
+            self._refuse(str(err))
+            return False
+        except Exception:  # noqa: BLE001 - a reader's formula must never raise into the notebook
+            self._refuse("these formulas could not be checked; try a simpler form of them")
+            return False
+        if not self._update_figure(schedule=schedule):
+            return False
+        self.applied = pair
+        self.formula.value = latex
+        self._set_preset_quietly(preset)
+        self._say("")
+        return True
+
+    def _on_preset(self, name: str) -> None:
+        if name not in PRESETS:
+            return
+        self._quiet = True  # fill both fields first, then apply once
+        try:
+            self.alpha.value, self.beta.value = PRESETS[name]
+        finally:
+            self._quiet = False
+        self.apply()
+
+    def _on_text(self) -> None:
+        if not self._quiet:
+            self.apply()
+
+    def _on_control(self, name: str, value) -> None:
+        self._update_figure(**{name: value})
+
+    def _update_figure(self, **changes) -> bool:
+        previous = dict(self.figure.params)
+        try:
+            self.figure.update(**changes)
+            self.image.value = self.figure.png()
+        except Exception as err:  # noqa: BLE001 - keep the last valid figure, explain, never raise
+            try:
+                self.figure.update(**{k: previous[k] for k in changes})
+            except Exception:  # noqa: BLE001
+                pass
+            # a ValueError speaks in the reader's words; anything else is a fault of ours, not Python text for them
+            self._refuse(str(err) if isinstance(err, ValueError) else "the figure could not be drawn for this schedule")
+            return False
+        return True
+
+    # -- helpers ------------------------------------------------------------------------------
+    @staticmethod
+    def _latex(schedule) -> str:
+        return symbolic.field_latex(schedule)
+
+    def _set_preset_quietly(self, name: str) -> None:
+        """Show which preset the applied formulas are (or "(your own)") without applying anything."""
+        if self.preset.value != name:
+            self._quiet_preset = True
+            try:
+                self.preset.value = name
+            finally:
+                self._quiet_preset = False
+
+    def _refuse(self, reason: str) -> None:
+        kept = f"\u03b1 = {self.applied[0]}, \u03b2 = {self.applied[1]}"
+        self._say(f"{reason.rstrip('.')}. The figure still shows the last valid schedule: {kept}.", error=True)
+
+    def _say(self, text: str, error: bool = False) -> None:
+        if not text:
+            self.message.value = ""
+            return
+        colour = _ERROR_COLOUR if error else "inherit"
+        self.message.value = f"<span style='color:{colour}'>{html.escape(text)}</span>"
 
     def __repr__(self) -> str:
         return f"<interactive figure: {self.figure.title}>"

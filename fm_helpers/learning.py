@@ -28,11 +28,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import data
 from .data import MAX_DRAWS, GaussianMixture
 from .marginal import marginal_field, posterior_weights
 from .ode import integrate
 from .paths import GaussianPath, as_points, check_same_dimension
-from .schedules import ScheduleValues, check_t
+from .schedules import Schedule, ScheduleValues, check_t, named_schedules
 
 __all__ = [
     "RandomFourierFeatures",
@@ -48,6 +49,11 @@ __all__ = [
     "relative_l2_error",
     "denoise",
     "sample_model",
+    "BOOK_FIT",
+    "ERROR_TIMES",
+    "BookFit",
+    "book_model",
+    "GridField",
 ]
 
 # Rows of the design matrix built at a time (a block of 8192 x 512 features is 32 MB).
@@ -435,3 +441,86 @@ def sample_model(field, path: GaussianPath, x0, t_stop: float = 0.95, steps: int
     t_stop = check_t(t_stop, "t_stop", single=True)
     x_stop = integrate(field, x0, 0.0, t_stop, steps=steps, method=method)[-1]
     return denoise(field, path, x_stop, t_stop)
+
+
+# ------------------------------------------------------------------------------------------
+# Chapter 8's model: the book's fit settings, the fitted model per schedule, and fast evaluation on a grid
+# ------------------------------------------------------------------------------------------
+
+def _named(schedule) -> Schedule:
+    """A Schedule from itself or from one of the four display names (e.g. ``"Cosine"``)."""
+    if isinstance(schedule, Schedule):
+        return schedule
+    names = named_schedules()
+    if schedule not in names:
+        raise ValueError(f"unknown schedule {schedule!r}; choose one of {', '.join(names)} or pass a Schedule")
+    return names[schedule]
+
+
+#: The settings of the chapter's fit: random features, training draws, length scales, time range, seeds.
+BOOK_FIT = {"n_random": 100, "n_train": 30000, "length_x": 0.7, "length_t": 0.25, "t_range": (0.0, 0.95),
+            "feature_seed": 1, "data_seed": 2}
+#: Times at which the error curve (eq-08-rel-error) is estimated: the training range without its ends.
+ERROR_TIMES = np.linspace(0.05, 0.95, 19)
+_ERROR_SAMPLES = 1500
+
+
+@dataclass(frozen=True, eq=False)
+class BookFit:
+    """A fitted model with the numbers the figure shows: relative errors at ``ERROR_TIMES``."""
+
+    schedule: Schedule
+    model: FieldModel
+    errors: np.ndarray
+
+
+_FITS: dict = {}
+
+
+def book_model(schedule: Schedule | str = "CondOT", n_random: int = BOOK_FIT["n_random"]) -> BookFit:
+    """The chapter's model for a schedule: ``n_random`` random features fitted on conditional targets only
+    (``learning.fit_conditional_field`` with ``BOOK_FIT``), and its error curve; computed once and cached."""
+    schedule = _named(schedule)
+    if isinstance(n_random, bool) or not isinstance(n_random, numbers.Integral) or n_random < 1:
+        raise ValueError(f"n_random must be a positive integer, got {n_random!r}")
+    key = (schedule.cache_key(), int(n_random))  # the formulas, not the display name: names can collide
+    if key not in _FITS:
+        path, mixture = GaussianPath(schedule), data.two_cities()
+        features = random_fourier_features(int(n_random), 2, np.random.default_rng(BOOK_FIT["feature_seed"]),
+                                           BOOK_FIT["length_x"], BOOK_FIT["length_t"])
+        model = fit_conditional_field(path, mixture, features, BOOK_FIT["n_train"],
+                                      np.random.default_rng(BOOK_FIT["data_seed"]), BOOK_FIT["t_range"])
+        rng = np.random.default_rng(3)
+        errors = np.array([relative_l2_error(model, path, mixture, t, _ERROR_SAMPLES, rng) for t in ERROR_TIMES])
+        _FITS[key] = BookFit(schedule, model, errors)
+    return _FITS[key]
+
+
+class GridField:
+    """A ``FieldModel`` evaluated at fixed points, fast for any t.
+
+    With A_j(x) = omega_j . x / ell_x + b_j fixed, cos(A_j + c_j t) = cos A_j cos(c_j t) - sin A_j sin(c_j t),
+    so cos A and sin A are computed once and each time costs two matrix products and no cosine.
+    """
+
+    def __init__(self, model: FieldModel, points):
+        feats = model.features
+        self.points = np.asarray(points, dtype=float).reshape(-1, feats.dim)
+        self.model = model
+        arg = (self.points / feats.length_x) @ feats.omega[:, :-1].T + feats.phase
+        self.cos_a, self.sin_a = np.cos(arg), np.sin(arg)
+        self.c = feats.omega[:, -1] / feats.length_t
+        self.scale = np.sqrt(2.0 / feats.n_random)
+        self.n_poly = feats.n_features - feats.n_random
+        ones = np.ones((len(self.points), 1))
+        self.poly_static = np.concatenate([ones, self.points], axis=1)   # 1, x  (the t, t x block is t times it)
+
+    def __call__(self, t: float) -> np.ndarray:
+        w = self.model.weights
+        w_rand = self.scale * w[self.n_poly:]
+        out = self.cos_a @ (np.cos(self.c * t)[:, None] * w_rand) - self.sin_a @ (np.sin(self.c * t)[:, None] * w_rand)
+        if self.n_poly:
+            d = self.points.shape[1]
+            # poly features: [1, x (d), t, t x (d)]: the last d + 1 are t times the first d + 1
+            out += self.poly_static @ (w[: d + 1] + t * w[d + 1: 2 * d + 2])
+        return out

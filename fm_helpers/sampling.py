@@ -23,14 +23,17 @@ from __future__ import annotations
 
 import numbers
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Iterable
 
 import numpy as np
 
+from . import data
 from .data import GaussianMixture
 from .marginal import marginal_field
 from .ode import METHODS, integrate
 from .paths import GaussianPath, as_points, check_same_dimension
+from .schedules import Schedule, named_schedules, speed_bound
 
 __all__ = [
     "STAGES",
@@ -47,6 +50,18 @@ __all__ = [
     "sample_quality",
     "quality_curve",
     "steps_needed",
+    "ROUTE_DATASETS",
+    "marginal_routes",
+    "position_at",
+    "conditional_straightness",
+    "scale_and_clock",
+    "rk4_steps_needed",
+    "T_GRID",
+    "defined_times",
+    "conditional_trajectories",
+    "conditional_speeds",
+    "speed_ratio",
+    "marginal_trajectories",
 ]
 
 #: Field evaluations per step of each method of ``fm_helpers.ode`` (eq-euler, eq-heun, eq-rk4).
@@ -297,3 +312,163 @@ def steps_needed(field: Callable, x0, reference, mixture: GaussianMixture, metho
                 continue
         return n
     return None
+
+
+# ------------------------------------------------------------------------------------------
+# Routes of any schedule (chapter 7): marginal trajectories, conditional straightness, clock and scale
+# ------------------------------------------------------------------------------------------
+
+#: The data sets chapter 7 drives its cars to, by name.
+ROUTE_DATASETS = {"two cities": data.two_cities, "eight gaussians": data.eight_gaussians}
+
+
+def _schedule(schedule) -> Schedule:
+    """A Schedule from itself or from one of the four display names (e.g. ``"Cosine"``)."""
+    if isinstance(schedule, Schedule):
+        return schedule
+    names = named_schedules()
+    if schedule not in names:
+        raise ValueError(f"unknown schedule {schedule!r}; choose one of {', '.join(names)} or pass a Schedule")
+    return names[schedule]
+
+
+@lru_cache(maxsize=32)
+def _routes_cached(schedule: Schedule, data_name: str, n_starts: int, steps: int, seed: int) -> np.ndarray:
+    mixture = ROUTE_DATASETS[data_name]()
+    starts = np.random.default_rng(seed).standard_normal((n_starts, 2))
+    _, trajectory = marginal_trajectories(schedule, mixture, starts, steps)
+    trajectory.flags.writeable = False
+    return trajectory
+
+
+def marginal_routes(schedule, data_name: str = "two cities", n_starts: int = 200, steps: int = 100,
+                    seed: int = 0) -> np.ndarray:
+    """Trajectories of the marginal field (eq-ode) from ``n_starts`` draws of N(0, I) (seed ``seed``) to the
+    data set ``data_name`` of ``ROUTE_DATASETS``: RK4 with ``steps`` uniform steps, shape (steps + 1, n_starts, 2).
+    Cached; read-only.
+
+    Raises ValueError when the field is not finite somewhere on the way (e.g. d_alpha infinite at t = 0).
+    """
+    if data_name not in ROUTE_DATASETS:
+        raise ValueError(f"data must be one of {', '.join(ROUTE_DATASETS)}, got {data_name!r}")
+    return _routes_cached(_schedule(schedule), data_name, _check_steps(n_starts), _check_steps(steps), int(seed))
+
+
+def position_at(trajectory, t: float) -> np.ndarray:
+    """Positions at time t on the polyline through a trajectory's nodes at t_i = i / n (shape (n + 1, ..., d)),
+    as ``ode.integrate`` returns it on [0, 1]."""
+    trajectory = np.asarray(trajectory, dtype=float)
+    if trajectory.ndim < 2 or trajectory.shape[0] < 2:
+        raise ValueError(f"trajectory must have shape (n + 1, ..., d) with n >= 1, got {trajectory.shape}")
+    if not (isinstance(t, numbers.Real) and 0.0 <= t <= 1.0):
+        raise ValueError(f"t must be a number in [0, 1], got {t!r}")
+    n = trajectory.shape[0] - 1
+    i = min(int(np.floor(t * n)), n - 1)
+    frac = t * n - i
+    return trajectory[i] + frac * (trajectory[i + 1] - trajectory[i])
+
+
+def conditional_straightness(schedule, x0, z, n_times: int = 401) -> np.ndarray:
+    """Chord over arc (eq-07-chord-arc) of the conditional routes t -> alpha_t z + beta_t x0 (eq-flow),
+    measured on a polyline through ``n_times`` times; x0 (N, d) and z (d,) or (N, d). Shape (N,)."""
+    schedule = _schedule(schedule)
+    ts = np.linspace(0.0, 1.0, _check_steps(n_times))[:, None, None]
+    routes = GaussianPath(schedule).flow(np.asarray(x0, dtype=float)[None], np.asarray(z, dtype=float), ts)
+    return straightness(routes)
+
+
+def scale_and_clock(schedule, t):
+    """(c_t, s_t) with c_t = alpha_t + beta_t and s_t = alpha_t / c_t (eq-07-blend).
+
+    alpha_t z + beta_t x0 = c_t (s_t z + (1 - s_t) x0): the car is at the CondOT position of time s_t,
+    scaled by c_t about the origin. Raises ValueError where c_t = 0.
+    """
+    schedule = _schedule(schedule)
+    alpha, beta = schedule.alpha(t), schedule.beta(t)
+    c = alpha + beta
+    if np.any(c == 0):
+        raise ValueError(f"alpha_t + beta_t = 0 somewhere in t = {t}: no CondOT clock there")
+    return c, alpha / c
+
+
+def rk4_steps_needed(schedule, steps: int) -> float:
+    """RK4 steps that routes of ``schedule`` need, from a bound on its derivatives (not from the routes).
+
+    Rule: in one step alpha_t and beta_t may change by at most 1/4, so
+    steps >= 4 max(|d_alpha|, |d_beta|) over [0, 1 - 1/steps] (``schedules.speed_bound``, interval
+    arithmetic). The last step is left out because beta's derivative may be infinite at t = 1 (LinearVP),
+    where the field uses beta d_beta instead. t + 0.1 sin(2000 pi t) needs about 2,500 steps.
+    Infinite when a derivative is unbounded before t = 1 - 1/steps.
+    """
+    bound = speed_bound(_schedule(schedule), 1.0 - 1.0 / _check_steps(steps))
+    return int(np.ceil(4.0 * bound)) if np.isfinite(bound) else float("inf")
+
+
+# ------------------------------------------------------------------------------------------
+# Conditional and marginal trajectories, their speeds (chapter 3)
+# ------------------------------------------------------------------------------------------
+
+#: Times at which conditional trajectories and speeds are tabulated.
+T_GRID = np.linspace(0.0, 1.0, 201)
+
+
+def defined_times(schedule: Schedule, ts) -> np.ndarray:
+    """Boolean mask of the times in ``ts`` where d_alpha and d_beta are finite (LinearVP: all but t = 1)."""
+    ts = np.asarray(ts, dtype=float)
+    try:
+        schedule.d_alpha(ts), schedule.d_beta(ts)
+        return np.ones(ts.shape, dtype=bool)
+    except ValueError:
+        pass
+    mask = np.zeros(ts.shape, dtype=bool)
+    for i, t in enumerate(ts.flat):  # only reached for a schedule with a singular derivative
+        try:
+            schedule.d_alpha(float(t)), schedule.d_beta(float(t))
+            mask.flat[i] = True
+        except ValueError:
+            pass
+    return mask
+
+
+def conditional_trajectories(schedule: Schedule, eps, z, ts=T_GRID) -> np.ndarray:
+    """psi_t(eps|z) = alpha_t z + beta_t eps (eq-flow) at each time of ``ts``: shape (T, N, d) for eps, z (N, d)."""
+    return GaussianPath(_schedule(schedule)).flow(eps, z, np.asarray(ts, dtype=float)[:, None])
+
+
+def conditional_speeds(schedule: Schedule, eps, z, ts=T_GRID) -> np.ndarray:
+    """|u_t(x|z)| along psi_t(eps|z), from the noise form |d_alpha z + d_beta eps| (eq-cond-field-noise).
+
+    Shape (T, N). NaN where the speed is not finite (LinearVP at t = 1, where d_beta is infinite).
+    """
+    schedule = _schedule(schedule)
+    ts = np.asarray(ts, dtype=float)
+    eps, z = as_points(eps, "eps"), as_points(z, "z")
+    ok = defined_times(schedule, ts)
+    speeds = np.full((ts.size, eps.shape[0]), np.nan)
+    field = GaussianPath(schedule).conditional_field_from_noise(eps, z, ts[ok][:, None])
+    speeds[ok] = np.linalg.norm(field, axis=-1)
+    return speeds
+
+
+def speed_ratio(speeds) -> np.ndarray:
+    """max speed / min speed of each trajectory, speeds (T, N) -> (N,).
+
+    Infinite when a trajectory stops (min speed 0) or its speed is not finite somewhere (NaN).
+    """
+    speeds = np.asarray(speeds, dtype=float)
+    top, low = np.max(speeds, axis=0), np.min(speeds, axis=0)   # NaN propagates
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = top / low
+    return np.where(np.isnan(top) | (low == 0), np.inf, ratio)
+
+
+def marginal_trajectories(schedule: Schedule, mixture: GaussianMixture, x0, steps: int = 100):
+    """Integrate dx/dt = u_t(x) (eq-marginal-field) from x0 (N, d) with RK4 and ``steps`` uniform steps; returns
+    (times (steps + 1,), trajectory (steps + 1, N, d)). The one integration of the exact marginal field that the
+    chapters' route computations share.
+
+    Raises ValueError where the field is not finite on the way (a mixture with stds 0 at t = 1).
+    """
+    steps = _check_steps(steps)
+    trajectory = integrate(flow_field(GaussianPath(_schedule(schedule)), mixture), x0, 0.0, 1.0, steps, "rk4")
+    return np.linspace(0.0, 1.0, steps + 1), trajectory

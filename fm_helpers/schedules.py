@@ -19,11 +19,15 @@ from __future__ import annotations
 
 import ast
 import math
+import numbers
+import time
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 import sympy
+
+from . import intervals
 
 __all__ = [
     "Schedule",
@@ -34,7 +38,12 @@ __all__ = [
     "LinearVP",
     "ExpressionSchedule",
     "from_expressions",
+    "check_schedule",
+    "schedule_from_text",
+    "speed_bound",
     "named_schedules",
+    "PRESETS",
+    "SURPRISE",
     "check_t",
     "T",
 ]
@@ -374,15 +383,42 @@ def named_schedules() -> dict[str, Schedule]:
     return {s.name: s for s in schedules}
 
 
+#: Formulas the playground offers to start from: the four named schedules, and one surprise.
+PRESETS = {
+    "CondOT": ("t", "1 - t"),
+    "Cosine": ("sin(pi*t/2)", "cos(pi*t/2)"),
+    "Polynomial(n=2)": ("t^2", "1 - t^2"),
+    "LinearVP": ("t", "sqrt(1 - t^2)"),
+    "Back and forth": ("t + 0.3*sin(2*pi*t)", "1 - t - 0.3*sin(2*pi*t)"),
+}
+#: The surprising preset: alpha_t + beta_t = 1 (straight conditional routes), but alpha_t is not monotone.
+SURPRISE = "Back and forth"
+
+
 # --------------------------------------------------------------------------------------
 # Schedules typed by a reader: parsed by walking Python's syntax tree against a whitelist,
-# built into sympy by hand. Nothing the reader types is ever evaluated as Python.
+# built into sympy by hand. Nothing the reader types is ever evaluated as Python, and no
+# step works at more than double precision or runs an unbounded simplification: every
+# check below answers or refuses within a fixed time (see ``CHECK_SECONDS``).
 # --------------------------------------------------------------------------------------
 
 MAX_FORMULA_LENGTH = 200
 _MAX_NODES = 80
 _MAX_CONSTANT = 1e6
 _MAX_EXPONENT = 64
+_MAX_EXACT_DIGITS = 400  # an exact constant power such as (999999/1000000)**64 may have at most this many digits
+#: Work allowed to the interval checks of ``from_expressions`` and, again, of ``check_schedule``: operations of
+#: the interval arithmetic on blocks of up to 256 intervals (1 to 2 ms each on one core of a busy 2-core machine).
+CHECK_WORK = 300
+#: A safety net for the same checks, in seconds of this process's CPU time (not wall-clock time, so that a busy
+#: machine does not change the decision): reached only if the work estimate above is far off.
+CHECK_SECONDS = 1.0
+#: A problem is located to an interval of t this wide before it is reported.
+_LOCATE_WIDTH = 2.0**-24
+#: An interval that fails a check is cut into this many pieces (few rounds of numpy work, not many small ones).
+_SPLIT = 16
+#: The largest derivative expression (sympy operations) the checks bound; larger ones are refused.
+_MAX_OPS = 3000
 
 _FUNCTIONS: dict[str, Callable] = {
     "sin": sympy.sin,
@@ -414,7 +450,8 @@ def parse_formula(text: str, what: str = "formula") -> sympy.Expr:
     """Turn a formula in ``t`` into a sympy expression without evaluating any Python.
 
     Allowed: numbers, ``t``, ``pi``, ``e``, + - * / and ** (or ^) for powers, parentheses and the functions
-    sin cos tan exp log sqrt sinh cosh tanh asin acos atan abs.
+    sin cos tan exp log sqrt sinh cosh tanh asin acos atan abs. Decimal numbers become exact fractions
+    (0.1 is 1/10), so that the boundary conditions can be checked exactly.
     """
     if not isinstance(text, str):
         raise ValueError(f"{what} must be a string formula in t, got {type(text).__name__}")
@@ -434,9 +471,10 @@ def parse_formula(text: str, what: str = "formula") -> sympy.Expr:
 
 def _build(node: ast.AST, what: str) -> sympy.Expr:
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-        if abs(node.value) > _MAX_CONSTANT:
+        if not abs(node.value) <= _MAX_CONSTANT:
             raise ValueError(f"{what}: the number {node.value!r} is too large (at most {_MAX_CONSTANT:g})")
-        return sympy.nsimplify(node.value)
+        # the decimal as typed, exactly: 1e-10 stays 1/10**10 (so "1 - t + 1e-10" is not 0 at t = 1)
+        return sympy.Integer(node.value) if type(node.value) is int else sympy.Rational(repr(node.value))
     if isinstance(node, ast.Name):
         if node.id in _CONSTANTS:
             return _CONSTANTS[node.id]
@@ -464,19 +502,38 @@ _UNDEFINED = (sympy.zoo, sympy.oo, sympy.S.NegativeInfinity, sympy.nan)
 
 
 def _defined(expr: sympy.Expr, node: ast.AST, what: str) -> sympy.Expr:
-    """Refuse a part that sympy has already found infinite or undefined, such as 1/0 or log(0)."""
+    """Refuse a part that sympy has already found infinite or undefined, such as 1/0 or log(0), and a constant
+    too large for a float, such as exp(exp(exp(100))): sympy would later spend unbounded time on it."""
     if expr.has(*_UNDEFINED):
         raise ValueError(f"{what}: {ast.unparse(node)!r} is not finite (a division by zero or a log of 0)")
+    if expr.is_number:
+        low, high = intervals.constant(expr)
+        if not (math.isfinite(low) and math.isfinite(high)) and not math.isnan(low):
+            raise ValueError(f"{what}: the number {ast.unparse(node)} is too large to compute")
     return expr
 
 
 def _check_power(base: sympy.Expr, exponent: sympy.Expr, what: str) -> None:
-    if exponent.is_number and abs(complex(exponent)) > _MAX_EXPONENT:
-        raise ValueError(f"{what}: the exponent {exponent} is too large (at most {_MAX_EXPONENT})")
+    """Refuse powers sympy would compute exactly into huge numbers. Constants are bounded in double
+    precision (``intervals.constant``), never by sympy's ``evalf``, which can take unbounded time."""
+    if exponent.is_number:
+        low, high = intervals.constant(exponent)
+        if not (abs(low) <= _MAX_EXPONENT and abs(high) <= _MAX_EXPONENT):
+            shown = "not a real number" if math.isnan(low) else "too large"
+            raise ValueError(f"{what}: the exponent {sympy.sstr(exponent)} is {shown} (at most {_MAX_EXPONENT})")
     if base.is_number and exponent.is_number and base != 0:
-        digits = abs(complex(exponent)) * math.log10(max(abs(complex(base)), 1e-300))
-        if abs(digits) > _MAX_DIGITS:
+        low, high = intervals.constant(sympy.Abs(base))
+        if math.isnan(low) or not math.isfinite(high):
+            return  # a complex or huge base: refused later as not real or not finite on [0, 1]
+        size = max(abs(math.log10(max(low, 1e-300))), abs(math.log10(max(high, 1e-300))))
+        e_low, e_high = intervals.constant(exponent)
+        if size * max(abs(e_low), abs(e_high)) > _MAX_DIGITS:
             raise ValueError(f"{what}: the number {base}**{exponent} is too large (more than {_MAX_DIGITS} digits)")
+        if base.is_Rational and exponent.is_Integer:
+            digits = abs(int(exponent)) * (len(str(abs(base.p))) + len(str(base.q)))
+            if digits > _MAX_EXACT_DIGITS:
+                raise ValueError(f"{what}: the exact value of {base}**{exponent} would need {digits} digits "
+                                 f"(at most {_MAX_EXACT_DIGITS}); use fewer decimals")
 
 
 @dataclass(frozen=True)
@@ -495,7 +552,7 @@ class ExpressionSchedule(Schedule):
                  self.beta_expr * d_beta)  # sympy cancels e.g. sqrt(1 - t^2) * (-t / sqrt(1 - t^2)) = -t
         fns = tuple(sympy.lambdify(T, e, modules="numpy") for e in exprs)
         object.__setattr__(self, "_fns", fns)
-        # alpha and beta at t = 0 and t = 1 as sympy computes them exactly (cos(pi/2) is 0, where
+        # alpha and beta at t = 0 and t = 1 when sympy finds them exact numbers (cos(pi/2) is 0, where
         # numpy gives 6e-17): a beta_1 that is not exactly 0 would hide the singularity of the x-form field.
         object.__setattr__(self, "_ends", tuple(tuple(_exact_value(e, end) for end in (0, 1))
                                                for e in (self.alpha_expr, self.beta_expr)))
@@ -529,18 +586,27 @@ class ExpressionSchedule(Schedule):
 
 
 def _exact_value(expr: sympy.Expr, t_value: int):
-    """expr at t = t_value as a float when sympy finds it real and finite, else None."""
-    value = expr.subs(T, t_value)
-    return float(value) if value.is_real and value.is_finite else None
+    """expr at t = t_value as a float when sympy's substitution gives an exact rational number, else None.
+    (No ``evalf``: a value such as exp(exp(exp(100))) would take unbounded time.)"""
+    value = _substituted(expr, t_value)
+    return float(intervals.constant(value)[0]) if value is not None and value.is_Rational else None
+
+
+def _substituted(expr: sympy.Expr, t_value: int):
+    """expr at t = t_value as sympy evaluates it, or None when some part of it is infinite, not real or too
+    large for a float there (see ``intervals.all_finite_at``: then sympy's evaluation could take unbounded time)."""
+    return expr.subs(T, t_value) if intervals.all_finite_at(expr, t_value) else None
 
 
 def from_expressions(alpha: str, beta: str, name: str = "") -> ExpressionSchedule:
     """Build a schedule from two formulas in ``t``, checked against the path's boundary conditions.
 
-    The formulas are parsed against a whitelist (see ``parse_formula``), differentiated by
-    sympy and turned into numpy functions. Raises ``ValueError`` saying what is wrong when
-    a formula is not allowed, when alpha_0 != 0, alpha_1 != 1, beta_0 != 1 or beta_1 != 0,
-    or when alpha or beta is not real and finite somewhere on [0, 1].
+    The formulas are parsed against a whitelist (see ``parse_formula``), differentiated by sympy and
+    turned into numpy functions. Raises ``ValueError`` saying what is wrong and where when a formula is
+    not allowed; when alpha_0 = 0, alpha_1 = 1, beta_0 = 1, beta_1 = 0 do not hold exactly (sympy
+    decides, no tolerance); or when alpha or beta is not a real, finite number somewhere on [0, 1].
+    The last check bounds each formula on whole intervals of t (``fm_helpers.intervals``), so a pole
+    or a zero between two sample points cannot pass. It answers within ``CHECK_SECONDS``, or refuses.
     """
     alpha_expr = parse_formula(alpha, "alpha")
     beta_expr = parse_formula(beta, "beta")
@@ -548,35 +614,264 @@ def from_expressions(alpha: str, beta: str, name: str = "") -> ExpressionSchedul
         extra = expr.free_symbols - {T}
         if extra:
             raise ValueError(f"{label} may depend only on t, found {sorted(map(str, extra))}")
-    schedule = ExpressionSchedule(alpha_expr, beta_expr, name=name)
-    _check_real_and_finite(schedule)
-    _check_boundaries(schedule)
+    _check_boundaries(alpha_expr, beta_expr)
+    budget = _Budget()
+    for label, expr in (("alpha", alpha_expr), ("beta", beta_expr)):
+        _require_finite(expr, label, f"{label} = {sympy.sstr(expr)}", 0.0, 1.0, budget)
+    return ExpressionSchedule(alpha_expr, beta_expr, name=name)
+
+
+def _check_boundaries(alpha_expr: sympy.Expr, beta_expr: sympy.Expr) -> None:
+    """alpha_0 = 0, alpha_1 = 1, beta_0 = 1, beta_1 = 0 exactly, as sympy's substitution gives them."""
+    wanted = (("alpha", alpha_expr, 0, 0), ("alpha", alpha_expr, 1, 1),
+              ("beta", beta_expr, 0, 1), ("beta", beta_expr, 1, 0))
+    for label, expr, t_value, target in wanted:
+        value = _substituted(expr, t_value)
+        if value is not None and value == target:
+            continue
+        formula = sympy.sstr(expr)
+        if value is None:  # some part is not finite or not real there: the interval check says where first
+            _require_finite(expr, label, f"{label} = {formula}", 0.0, 1.0, _Budget())
+            raise ValueError(f"{label} is not a real, finite number at t = {t_value} ({label} = {formula})")
+        if value.has(*_UNDEFINED):
+            raise ValueError(f"{label} is infinite at t = {t_value} ({label} = {formula})")
+        low, high = intervals.constant(value)
+        if math.isnan(low):
+            raise ValueError(f"{label}({t_value}) must equal {target}, but {label} = {formula} is not a real number "
+                             f"at t = {t_value}")
+        if not math.isfinite(low) or not math.isfinite(high):
+            raise ValueError(f"{label}({t_value}) must equal {target}, but {label} = {formula} gives a number too "
+                             "large to compute")
+        if low <= target <= high:
+            raise ValueError(f"{label}({t_value}) must be exactly {target}: {label} = {formula} gives "
+                             f"{sympy.sstr(value)}, which is within 1e-15 of {target} but could not be shown equal; "
+                             "write the formula so that the end value is plainly exact")
+        shown = f"{(low + high) / 2:.6g}"
+        if float(shown) == target:  # so close that six digits hide it: show the exact difference (1e-10)
+            gap_low, gap_high = intervals.constant(value - target)
+            shown += f", off by {(gap_low + gap_high) / 2:.3g}"
+        raise ValueError(f"{label}({t_value}) must equal {target}, but {label} = {formula} gives {shown}")
+
+
+# -- checks on whole intervals of t ------------------------------------------------------------------
+
+class _Budget:
+    """How much the checks of one formula pair may do: ``CHECK_WORK`` interval operations (the same decision on
+    every machine), and, as a safety net, ``CHECK_SECONDS`` of CPU time."""
+
+    def __init__(self):
+        self.work = CHECK_WORK
+        self.deadline = time.process_time() + CHECK_SECONDS
+
+    def spend(self, work: int) -> None:
+        self.work -= work
+
+    def spent(self) -> bool:
+        return self.work <= 0 or time.process_time() > self.deadline
+
+
+class _Undecided(Exception):
+    """The time allowed ran out before an interval check could decide."""
+
+    def __init__(self, where: float):
+        super().__init__(where)
+        self.where = where
+
+
+def _leftmost_failure(expr: sympy.Expr, accept: Callable, start: float, end: float, budget: "_Budget",
+                      pieces: int = 64):
+    """Where on [start, end] ``accept(enclosure)`` fails first, as (low, high) of an interval of width at most
+    ``_LOCATE_WIDTH``, or None if it holds everywhere. Intervals are cut left to right, so every
+    interval left of the one reported has passed. Raises ``_Undecided`` when the deadline passes first,
+    and ``intervals.Unsupported`` for an operation the interval arithmetic cannot bound."""
+    edges = np.linspace(start, end, pieces + 1)
+    lows, highs = edges[:-1], edges[1:]
+    size = sum(1 for _ in sympy.preorder_traversal(expr))  # at least the work of one round per block
+    while lows.size:
+        if budget.spent() or size > budget.work:
+            raise _Undecided(float(lows[0]))
+        batch = min(lows.size, 1024)
+        b_lo, b_hi = lows[:batch], highs[:batch]
+        enclosure = intervals.enclose(expr, b_lo, b_hi)
+        budget.spend(enclosure.work)
+        ok = np.asarray(accept(enclosure), dtype=bool)
+        bad = np.flatnonzero(~ok)
+        if bad.size and b_hi[bad[0]] - b_lo[bad[0]] <= _LOCATE_WIDTH:
+            return float(b_lo[bad[0]]), float(b_hi[bad[0]])
+        split = bad[b_hi[bad] - b_lo[bad] > _LOCATE_WIDTH]
+        kept = bad[b_hi[bad] - b_lo[bad] <= _LOCATE_WIDTH]  # tiny and failing, but not the leftmost yet
+        fractions = np.linspace(0.0, 1.0, _SPLIT + 1)
+        cuts = b_lo[split, None] + (b_hi[split] - b_lo[split])[:, None] * fractions  # (n, _SPLIT + 1)
+        cuts[:, -1] = b_hi[split]
+        lows = np.concatenate([cuts[:, :-1].ravel(), b_lo[kept], lows[batch:]])
+        highs = np.concatenate([cuts[:, 1:].ravel(), b_hi[kept], highs[batch:]])
+        order = np.argsort(lows, kind="stable")
+        lows, highs = lows[order], highs[order]
+    return None
+
+
+def _place(low: float, high: float) -> str:
+    """'t = 0', 't = 1' or 't ≈ 0.1235' for the interval where a problem was found."""
+    if low <= 0.0:
+        return "t = 0"
+    if high >= 1.0:
+        return "t = 1"
+    return f"t \u2248 {0.5 * (low + high):.4g}"
+
+
+def _bounded(expr: sympy.Expr, accept: Callable, start: float, end: float, budget: "_Budget", what: str):
+    """``_leftmost_failure`` with the two ways it cannot decide turned into ValueErrors naming ``what``."""
+    try:
+        return _leftmost_failure(expr, accept, start, end, budget)
+    except _Undecided as stuck:
+        raise ValueError(f"{what} could not be checked on all of [{start:g}, {end:g}] in the time allowed "
+                         f"(stuck near t \u2248 {stuck.where:.4g}); try a simpler formula") from None
+    except intervals.Unsupported:
+        raise ValueError(f"{what} uses an operation the checks cannot bound; try a simpler formula") from None
+
+
+def _finite(enclosure) -> np.ndarray:
+    return enclosure.finite
+
+
+def _require_finite(expr: sympy.Expr, label: str, formula: str, start: float, end: float, budget: "_Budget",
+                    meaning: str = "") -> None:
+    """ValueError naming the first place on [start, end] where ``expr`` is not a real, finite number."""
+    failure = _bounded(expr, _finite, start, end, budget, label)
+    if failure is None:
+        return
+    low, high = failure
+    where = intervals.enclose(expr, [low], [high])
+    if where.not_real[0]:
+        problem = "is not a real number at"
+    else:
+        # Near a pole the values stay moderate a little way off (1e8 at a quarter of the interval's width for
+        # 1/(t - c)); near an overflow (exp(exp(exp(100 t))) beyond t = 0.0188) they are beyond 1e250 or infinite.
+        width = high - low
+        probes = [low + width / 4, high - width / 4] if width > 0 else [min(max(low, 2.0**-30), 1.0 - 2.0**-30)]
+        values = intervals.enclose(expr, probes, probes)
+        moderate = values.finite.all() and max(np.abs(values.low).max(), np.abs(values.high).max()) < 1e250
+        problem = "is infinite at" if moderate else "is too large to compute near"
+    raise ValueError(f"{label} {problem} {_place(low, high)} ({formula}){meaning}")
+
+
+def _derivative(expr: sympy.Expr, order: int = 1) -> sympy.Expr:
+    result = sympy.diff(expr, T, order)
+    if sympy.count_ops(result) > _MAX_OPS:
+        raise ValueError("the formula's derivatives are too long to check; try a simpler formula")
+    return result
+
+
+def check_schedule(schedule: Schedule) -> Schedule:
+    """Refuse a schedule whose cars could not drive; return it unchanged otherwise.
+
+    ``from_expressions`` checks the boundary conditions (eq-schedule-conditions) and that alpha and beta are
+    real and finite. The fields need more on [0, 1), checked here from the schedule's sympy expressions
+    (``Schedule.expressions``) on whole intervals of t, not on sample points:
+
+    * beta_t > 0 before t = 1 (else every car meets at alpha_t z, the conditional flow forgets its start
+      and the x-form field divides by 0). Near t = 1, where beta_t falls to its exact 0, by the sign of
+      the first derivative of beta that is not exactly 0 at t = 1;
+    * d_alpha finite on [0, 1], and d_beta finite before t = 1 (else the cars would need an infinite speed,
+      e.g. alpha = sqrt(t) at t = 0). At t = 1 an infinite d_beta is allowed (LinearVP) when
+      beta * d_beta is finite, which the marginal field uses there.
+
+    Raises ValueError naming the problem and where it happens, or saying that the checks could not decide
+    within ``CHECK_SECONDS``.
+    """
+    if not isinstance(schedule, Schedule):
+        raise ValueError(f"check_schedule needs a Schedule, got {type(schedule).__name__}")
+    budget = _Budget()
+    alpha, beta = schedule.expressions()
+    d_alpha, d_beta = _derivative(alpha), _derivative(beta)
+    beta_text = f"beta = {sympy.sstr(beta)}"
+    speed = ": the cars would need an infinite speed there"
+    _require_finite(d_alpha, "d_alpha (the time derivative of alpha)", f"alpha = {sympy.sstr(alpha)}", 0.0, 1.0,
+                    budget, speed)
+    _require_positive(beta, beta_text, 0.0, 1.0 - _END_MARGINS[0], budget)
+    delta = _end_margin(beta, budget)
+    if delta < _END_MARGINS[0]:
+        _require_positive(beta, beta_text, 1.0 - _END_MARGINS[0], 1.0 - delta, budget)
+    _require_finite(d_beta, "d_beta (the time derivative of beta)", beta_text, 0.0, 1.0 - delta, budget, speed)
+    _require_finite(beta * d_beta, "beta * d_beta (half the time derivative of beta^2)", beta_text,
+                    1.0 - delta, 1.0, budget, ": the marginal field would be infinite there")
     return schedule
 
 
-def _check_real_and_finite(schedule: ExpressionSchedule) -> None:
-    grid = np.linspace(0.0, 1.0, 1001)
-    for label, fn in (("alpha", schedule._fns[0]), ("beta", schedule._fns[1])):
-        with np.errstate(all="ignore"):
-            try:
-                values = np.broadcast_to(np.asarray(fn(grid)), grid.shape)
-            except (TypeError, ValueError, ZeroDivisionError, OverflowError) as err:
-                raise ValueError(f"{label} cannot be evaluated on [0, 1]: {err}") from None
-        if np.iscomplexobj(values):
-            imaginary = np.abs(values.imag) > 1e-12
-            if np.any(imaginary):
-                raise ValueError(f"{label} is not real at t = {grid[imaginary][0]:g}")
-            values = values.real
-        bad = ~np.isfinite(values.astype(float))
-        if np.any(bad):
-            raise ValueError(f"{label} is not real and finite at t = {grid[bad][0]:g}")
+def _require_positive(beta: sympy.Expr, beta_text: str, start: float, end: float, budget: "_Budget") -> None:
+    failure = _bounded(beta, lambda e: e.finite & (e.low > 0), start, end, budget, "beta")
+    if failure is not None:
+        low, high = failure
+        value = intervals.enclose(beta, [low], [high])
+        sign = "negative" if value.high[0] < 0 else "0"
+        raise ValueError(f"beta must stay above 0 until t = 1, but {beta_text} is {sign} at {_place(low, high)}, "
+                         "before t = 1: there every car stands on alpha_t z, whatever its start")
 
 
-def _check_boundaries(schedule: ExpressionSchedule) -> None:
-    wanted = (("alpha", schedule.alpha_expr, 0, 0), ("alpha", schedule.alpha_expr, 1, 1),
-              ("beta", schedule.beta_expr, 0, 1), ("beta", schedule.beta_expr, 1, 0))
-    for label, expr, t_value, target in wanted:
-        value = complex(sympy.N(expr.subs(T, t_value)))
-        if not abs(value - target) < 1e-9:
-            shown = f"{value.real:.6g}" if abs(value.imag) < 1e-12 else f"{value:.6g}"
-            raise ValueError(f"{label}({t_value}) must equal {target}, but {label} = {sympy.sstr(expr)} gives {shown}")
+#: Widths delta of the last stretch [1 - delta, 1] where beta > 0 is shown by a sign of a derivative.
+_END_MARGINS = (2.0**-6, 2.0**-10, 2.0**-14, 2.0**-19, 2.0**-24)
+
+
+def _end_margin(beta: sympy.Expr, budget: "_Budget") -> float:
+    """A width delta such that beta_t > 0 on [1 - delta, 1), shown without sampling.
+
+    beta_1 = 0 exactly. If the k-th derivative of beta is exactly 0 at t = 1 for 0 < j < k and has one strict
+    sign s on [1 - delta, 1], then beta_t = beta^(k)(xi) (t - 1)^k / k! for some xi in (t, 1) (Taylor), which
+    is > 0 for t < 1 exactly when s (-1)^k > 0. Tries k = 1, 2, 3 and shrinking delta; refuses if none works.
+    """
+    derivatives = []
+    for delta in _END_MARGINS:
+        for k in (1, 2, 3):
+            if len(derivatives) < k:
+                derivatives.append(_derivative(beta if not derivatives else derivatives[-1]))
+            if k > 1 and _substituted(derivatives[k - 2], 1) != 0:
+                break  # beta^(k-1)(1) is not exactly 0: a higher derivative says nothing
+            if budget.spent():
+                return _cannot_show_end(beta)
+            try:  # one enclosure on 8 pieces of [1 - delta, 1]: no search, a smaller delta is the next try
+                enclosure = intervals.enclose(derivatives[k - 1], 1.0 - delta * np.linspace(1, 0, 9)[:-1],
+                                              1.0 - delta * np.linspace(1, 0, 9)[1:])
+            except intervals.Unsupported:
+                break
+            budget.spend(enclosure.work)
+            signed = enclosure.high < 0 if k % 2 else enclosure.low > 0
+            if np.all(signed & ~enclosure.not_real):
+                return delta
+    return _cannot_show_end(beta)
+
+
+def _cannot_show_end(beta: sympy.Expr):
+    raise ValueError(f"beta = {sympy.sstr(beta)} could not be shown to stay above 0 just before t = 1 (it must "
+                     "fall to 0 only at t = 1); try a simpler formula")
+
+
+def schedule_from_text(alpha: str, beta: str, name: str = "") -> ExpressionSchedule:
+    """Two formulas in t to a checked schedule: ``from_expressions`` then ``check_schedule``.
+
+    Raises ValueError with the reason, in the reader's words: a formula that is not allowed (unknown name,
+    syntax), a boundary condition that fails, a value that is not real and finite, beta_t <= 0 before
+    t = 1, or an infinite derivative. Nothing in the formulas is evaluated as Python; the whole check
+    answers or refuses within about twice ``CHECK_SECONDS``.
+    """
+    return check_schedule(from_expressions(alpha, beta, name=name))
+
+
+def speed_bound(schedule: Schedule, end: float = 1.0, pieces: int = 256) -> float:
+    """An upper bound on |d_alpha| and |d_beta| over [0, end] (interval arithmetic on ``pieces`` intervals).
+
+    Infinite when a derivative is unbounded there (LinearVP's d_beta up to t = 1). Used to decide, from the
+    schedule alone, whether a solver with a given step can follow it.
+    """
+    if not 0.0 < end <= 1.0:
+        raise ValueError(f"end must lie in (0, 1], got {end!r}")
+    edges = np.linspace(0.0, end, pieces + 1)
+    bound = 0.0
+    for expr in schedule.expressions():
+        try:
+            enclosure = intervals.enclose(_derivative(expr), edges[:-1], edges[1:])
+        except intervals.Unsupported:
+            return float("inf")
+        if not enclosure.finite.all():
+            return float("inf")
+        bound = max(bound, float(np.max(np.maximum(np.abs(enclosure.low), np.abs(enclosure.high)))))
+    return bound

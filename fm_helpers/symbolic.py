@@ -25,6 +25,8 @@ __all__ = [
     "condot_derivation",
     "conditional_field_expression",
     "conditional_field_from_noise_expression",
+    "field_latex",
+    "tidy",
     "to_latex", "t", "x", "z", "eps", "X0", "Xt", "alpha", "beta", "u",
 ]
 
@@ -127,14 +129,80 @@ def condot_derivation() -> Derivation:
     return Derivation("The CondOT conditional vector field", steps)
 
 
+#: ``tidy`` cancels common factors only when expanding the expression gives at most this many terms.
+MAX_EXPANDED_TERMS = 40
+
+
+def _expanded_terms(expr: sympy.Expr, cap: int = 10**6) -> int:
+    """An upper bound on the number of terms of ``expr`` fully expanded (functions count as one term)."""
+    if expr.is_Add:
+        return min(cap, sum(_expanded_terms(a, cap) for a in expr.args))
+    if expr.is_Mul:
+        count = 1
+        for factor in expr.args:
+            count = min(cap, count * _expanded_terms(factor, cap))
+        return count
+    if expr.is_Pow and expr.exp.is_Integer:
+        return min(cap, _expanded_terms(expr.base, cap) ** min(abs(int(expr.exp)), 64))
+    return 1
+
+
+def tidy(expr: sympy.Expr) -> sympy.Expr:
+    """A readable form of ``expr`` in bounded time, for formulas typed by a reader.
+
+    ``sympy.simplify`` can run for minutes on a 45-character formula, and ``sympy.cancel`` expands
+    products (20 factors of two terms make a million terms). So: ``cancel`` (one fraction, common factors
+    removed, functions treated as symbols) when the expansion has at most ``MAX_EXPANDED_TERMS`` terms and
+    every power is a small integer one, else ``together`` and ``factor_terms``, which only regroup.
+    """
+    if sympy.count_ops(expr) <= 4 * MAX_EXPANDED_TERMS and _expanded_terms(expr) <= MAX_EXPANDED_TERMS \
+            and _small_integer_powers(expr):
+        return sympy.cancel(expr)
+    return sympy.factor_terms(sympy.together(expr))
+
+
+def _small_integer_powers(expr: sympy.Expr) -> bool:
+    """Every power has an integer exponent of at most 8 in size: ``cancel`` would turn t**(1/128) into a
+    polynomial of degree 128 in a new variable (and spend seconds on its gcd)."""
+    return all(p.exp.is_Integer and abs(p.exp) <= 8 for p in expr.atoms(sympy.Pow))
+
+
+def _reader_formula(schedule: Schedule) -> bool:
+    from .schedules import ExpressionSchedule
+
+    return isinstance(schedule, ExpressionSchedule)
+
+
 def conditional_field_expression(schedule: Schedule) -> sympy.Expr:
-    """u_t(x|z) of a schedule as a simplified sympy expression in t, x, z (eq-cond-field)."""
+    """u_t(x|z) of a schedule as a sympy expression in t, x, z (eq-cond-field): simplified for the book's
+    named schedules, brought into a readable form in bounded time (``tidy``) for formulas a reader typed."""
     a, b = schedule.expressions()
     da, db = sympy.diff(a, t), sympy.diff(b, t)
-    return sympy.simplify((da - db / b * a) * z + db / b * x)
+    field = (da - db / b * a) * z + db / b * x
+    return tidy(field) if _reader_formula(schedule) else sympy.simplify(field)
 
 
 def conditional_field_from_noise_expression(schedule: Schedule) -> sympy.Expr:
-    """u_t(x|z) at x = alpha_t z + beta_t eps, as d_alpha z + d_beta eps (eq-cond-field-noise)."""
+    """u_t(x|z) at x = alpha_t z + beta_t eps, as d_alpha z + d_beta eps (eq-cond-field-noise); simplified or
+    tidied as in ``conditional_field_expression``."""
     a, b = schedule.expressions()
-    return sympy.simplify(sympy.diff(a, t) * z + sympy.diff(b, t) * eps)
+    field = sympy.diff(a, t) * z + sympy.diff(b, t) * eps
+    return tidy(field) if _reader_formula(schedule) else sympy.simplify(field)
+
+
+#: A field longer than this (sympy operations) is not typeset: too long to read, and slow to print.
+MAX_SHOWN_OPS = 250
+
+
+def field_latex(schedule: Schedule) -> str:
+    """The schedule and its conditional field, x-form (eq-cond-field) and noise form (eq-cond-field-noise),
+    as display LaTeX (three ``$$ ... $$`` blocks) derived by sympy; bounded time for a reader's formulas
+    (a field longer than ``MAX_SHOWN_OPS`` operations is named, not typeset)."""
+    alpha_expr, beta_expr = schedule.expressions()
+    blocks = [rf"$$\alpha_t = {sympy.latex(alpha_expr)}, \qquad \beta_t = {sympy.latex(beta_expr)}$$"]
+    for lhs, field in ((r"u_t(x \mid z)", conditional_field_expression(schedule)),
+                       (r"u_t(\alpha_t z + \beta_t \epsilon \mid z)", conditional_field_from_noise_expression(schedule))):
+        size = sympy.count_ops(field)
+        shown = to_latex(field) if size <= MAX_SHOWN_OPS else rf"\text{{(a formula of {size} operations, too long to show)}}"
+        blocks.append(rf"$${lhs} = {shown}$$")
+    return "".join(blocks)

@@ -13,7 +13,7 @@ import pytest
 
 matplotlib.use("Agg")
 
-from fm_helpers import data  # noqa: E402
+from fm_helpers import data, learning  # noqa: E402
 from fm_helpers.figures import chapter_figure  # noqa: E402
 from fm_helpers.figures import learning as fl  # noqa: E402
 from fm_helpers.interactive import StaticPlayer  # noqa: E402
@@ -26,12 +26,12 @@ SCHEDULES = list(named_schedules())
 
 @pytest.fixture(autouse=True, scope="module")
 def small_fits():
-    saved = dict(fl.BOOK_FIT)
-    fl.BOOK_FIT["n_train"] = 3000
-    fl._FITS.clear()
+    saved = dict(learning.BOOK_FIT)
+    learning.BOOK_FIT["n_train"] = 3000
+    learning._FITS.clear()
     yield
-    fl.BOOK_FIT.update(saved)
-    fl._FITS.clear()
+    learning.BOOK_FIT.update(saved)
+    learning._FITS.clear()
 
 
 def test_registered():
@@ -59,7 +59,7 @@ def test_update_changes_pixels():
     fig.update(schedule="Cosine")
     assert np.abs(fig.render().astype(int) - after_t).sum() > 0
     fig.update(n_features=50)
-    assert fig.fit is fl.book_model("Cosine", 50)
+    assert fig.fit is learning.book_model("Cosine", 50)
 
 
 def test_arrows_show_the_exact_and_the_learned_field():
@@ -69,19 +69,19 @@ def test_arrows_show_the_exact_and_the_learned_field():
     ratio = np.column_stack([fig.exact_arrows.U, fig.exact_arrows.V]) / exact
     np.testing.assert_allclose(ratio, ratio[0, 0], rtol=1e-9)          # one common scale for every arrow
     scale = ratio[0, 0]
-    learned = fl.book_model("CondOT", 25).model(fig.arrow_points, 0.6)
+    learned = learning.book_model("CondOT", 25).model(fig.arrow_points, 0.6)
     u, v = np.asarray(fig.learned_arrows.U), np.asarray(fig.learned_arrows.V)
     shown = ~np.broadcast_to(np.asarray(fig.learned_arrows.Umask, dtype=bool), u.shape)   # arrows outside p_t's support are masked
     assert 5 < shown.sum() < len(shown)
     np.testing.assert_allclose(u[shown], scale * learned[shown, 0], rtol=1e-8, atol=1e-10)
     np.testing.assert_allclose(v[shown], scale * learned[shown, 1], rtol=1e-8, atol=1e-10)
-    np.testing.assert_allclose(fig.curve.get_ydata(), fl.book_model("CondOT", 25).errors)
+    np.testing.assert_allclose(fig.curve.get_ydata(), learning.book_model("CondOT", 25).errors)
 
 
 def test_grid_field_equals_the_model():
-    model = fl.book_model("LinearVP", 25).model
+    model = learning.book_model("LinearVP", 25).model
     points = np.random.default_rng(0).normal(size=(40, 2))
-    grid = fl.GridField(model, points)
+    grid = learning.GridField(model, points)
     for t in (0.0, 0.37, 0.95):
         np.testing.assert_allclose(grid(t), model(points, t), atol=1e-10)
 
@@ -91,7 +91,7 @@ def test_error_map_is_the_weighted_error():
     path = GaussianPath(named_schedules()["CondOT"])
     pts = fig.error_grid
     u = marginal_field(path, fig.mixture, pts, 0.4)
-    v = fl.book_model("CondOT", 25).model(pts, 0.4)
+    v = learning.book_model("CondOT", 25).model(pts, 0.4)
     alpha, beta = 0.4, 0.6
     var = alpha**2 * fig.mixture.stds**2 + beta**2
     sq = np.sum((pts[:, None, :] - alpha * fig.mixture.means) ** 2, axis=-1)
@@ -111,7 +111,7 @@ def test_bad_parameters_raise(bad):
 
 def test_book_model_rejects_bad_counts():
     with pytest.raises(ValueError):
-        fl.book_model("CondOT", 0)
+        learning.book_model("CondOT", 0)
 
 
 def test_static_player_frames():
@@ -122,8 +122,7 @@ def test_static_player_frames():
 
 
 def test_static_figures_build():
-    model = fl.book_model("CondOT", 25).model
+    model = learning.book_model("CondOT", 25).model
     assert fl.field_comparison_figure(model, "CondOT", times=(0.3,)).axes
-    assert fl.error_curve_figure({"a": (fl.ERROR_TIMES, np.full(19, 0.1))}).axes
     pts = np.random.default_rng(0).normal(size=(20, 2))
     assert fl.samples_figure(pts, pts).axes

@@ -66,9 +66,9 @@ def test_name_defaults_to_the_formulas_and_can_be_given():
     ("t", "foo(t)", r"beta: unknown function 'foo'"),
     ("t", "1 - y*t", r"beta: unknown name 'y'"),
     # not real or not finite somewhere on [0, 1]
-    ("t", "sqrt(0.5 - t)", r"beta is not real and finite at t = 0.50"),
-    ("log(t)", "1 - t", r"alpha is not real and finite at t = 0"),
-    ("t", "1 - t + 1/(t - 0.5)", r"beta is not real and finite at t = 0.5"),
+    ("t", "1 - t + t*(1 - t)*sqrt(0.5 - t)", r"beta is not a real number at t ≈ 0.5"),
+    ("log(t)", "1 - t", r"alpha is infinite at t = 0"),
+    ("t", "1 - t + t*(1 - t)/(t - 0.5)", r"beta is infinite at t ≈ 0.5"),
     ("1/0", "1 - t", r"alpha: '1 / 0' is not finite"),
     ("t + log(0)", "1 - t", r"alpha: 'log\(0\)' is not finite"),
     # Python that is not a formula

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import html
 import os
 
 import pytest
 
-from fm_helpers.figures import playground as pg
-from fm_helpers.figures.playground import PRESETS, SURPRISE, Playground, PlaygroundFigure, PlaygroundPlayer, playground
-from fm_helpers.interactive import StaticPlayer
+from fm_helpers import sampling, schedules
+from fm_helpers.figures.playground import PlaygroundFigure
+from fm_helpers.interactive import Playground, PlaygroundPlayer, StaticPlayer, playground
+from fm_helpers.schedules import PRESETS, SURPRISE, schedule_from_text
 
 
 @pytest.fixture(scope="module")
@@ -43,10 +45,10 @@ def test_kernel_mode_gives_the_widget(ui):
     ("t", "exp(-t)", ["beta(1) must equal 0"]),
     ("sin(pi*t)", "1 - t", ["alpha(1) must equal 1"]),
     ("t", "1 - t + x", ["unknown name", "&#x27;x&#x27;"]),
-    ("t", "1/(t - 0.5)", ["not", "finite", "t = 0.5"]),
+    ("t", "1 - t + t*(1 - t)/(t - 0.5)", ["beta is infinite at t \u2248 0.5"]),
     ("t", "1 -", ["not a valid formula"]),
     ("t", "(1 - t)*(1 - 2*t)", ["beta must stay above 0"]),
-    ("t^(1/2)", "1 - t", ["d_alpha", "t = 0"]),
+    ("t^(1/2)", "1 - t", ["d_alpha", "infinite at t = 0"]),
 ])
 def test_bad_formula_is_explained_and_the_figure_stays(ui, alpha, beta, words):
     image, formula, schedule = ui.image.value, ui.formula.value, ui.figure.schedule
@@ -80,7 +82,7 @@ def test_presets_fill_the_fields_and_apply(ui):
     assert ui.figure.schedule.expressions() == PRESETS_EXPRESSIONS_CONDOT
 
 
-PRESETS_EXPRESSIONS_CONDOT = pg.schedule_from_text(*PRESETS["CondOT"]).expressions()
+PRESETS_EXPRESSIONS_CONDOT = schedule_from_text(*PRESETS["CondOT"]).expressions()
 
 
 def test_formulas_are_never_executed(ui, tmp_path):
@@ -117,3 +119,41 @@ def test_static_mode_gives_a_player_with_the_note(monkeypatch, figure):
 def test_playground_refuses_other_figures():
     with pytest.raises(ValueError):
         playground("CondOT")
+
+
+@pytest.mark.parametrize("alpha, beta, words", [
+    ("t", "(1-t)*(t-0.12345)**2/0.12345**2", ["is 0 at t \u2248 0.123", "before t = 1"]),
+    ("t", "1 - t + 0.001*t*(1-t)/(t-0.12345)", ["beta is infinite at t \u2248 0.123"]),
+    ("t", "1 - t + t*(1-t)*tan(pi*(t+0.00037))*1e-6", ["beta is infinite at t \u2248 0.499"]),
+    ("t", "1-t + 1e-10", ["beta(0) must equal 1", "off by 1e-10"]),
+    ("t", "1 - t + (1e-13)*sqrt(-1)", ["not a real number"]),
+    ("exp(exp(exp(100*t)))", "1 - t", ["alpha(0) must equal 0"]),
+])
+def test_singular_formulas_are_refused_in_the_readers_words(ui, alpha, beta, words):
+    image = ui.image.value
+    type_and_apply(ui, alpha, beta)
+    for word in words:
+        assert word in html.unescape(ui.message.value)
+    assert ui.image.value == image
+
+
+def test_routes_a_solver_cannot_follow_are_not_drawn(ui):
+    """t + 0.1 sin(2000 pi t) is smooth and valid, but |alpha'| reaches 629: 100 RK4 steps cannot follow it."""
+    type_and_apply(ui, "t + 0.1*sin(2000*pi*t)", "1 - t")
+    assert ui.message.value == ""  # the schedule is accepted ...
+    note = ui.figure.marg_score.get_text().replace("\n", " ")
+    assert "need about" in note and "RK4 steps, more than the 100" in note  # ... but its routes are not drawn
+    assert all(len(line.get_xdata()) == 0 for line in ui.figure.marg_lines)
+    assert sampling.rk4_steps_needed(schedule_from_text("t + 0.1*sin(2000*pi*t)", "1 - t"), 100) >= 4 * 628
+    assert sampling.rk4_steps_needed(schedule_from_text("t", "sqrt(1 - t^2)"), 100) <= 100  # LinearVP is drawn
+
+
+def test_no_python_text_reaches_the_reader(ui, monkeypatch):
+    """An unexpected failure inside the checks is reported in words, not as 'ZeroDivisionError: ...'."""
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("float division by zero")
+
+    monkeypatch.setattr(schedules, "schedule_from_text", broken)
+    type_and_apply(ui, "t^3", "1 - t^3")
+    assert "could not be checked" in ui.message.value
+    assert "ZeroDivision" not in ui.message.value and "float division" not in ui.message.value

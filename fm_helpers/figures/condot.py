@@ -22,20 +22,16 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from .. import data, ode, symbolic
+from .. import data, symbolic
 from ..marginal import marginal_field
-from ..paths import GaussianPath, as_points
+from ..paths import GaussianPath
+from ..sampling import (T_GRID, conditional_speeds, conditional_trajectories, defined_times, marginal_trajectories,
+                        speed_ratio, straightness)
 from ..schedules import Schedule, named_schedules
 from .base import COLORS, LiveFigure, resolve_schedule
 
 __all__ = [
     "CondOTFigure",
-    "chord_arc_ratio",
-    "defined_times",
-    "conditional_trajectories",
-    "conditional_speeds",
-    "speed_ratio",
-    "marginal_trajectories",
     "straightness_table",
     "straightness_figure",
     "offpath_speed_figure",
@@ -45,8 +41,6 @@ __all__ = [
 
 _EXTENT = (-3.0, 4.0, -2.6, 5.0)  # east from, east to, north from, north to (100 km around San Diego)
 MAX_STARTS = 12
-#: times at which conditional trajectories and speeds are tabulated
-T_GRID = np.linspace(0.0, 1.0, 201)
 #: RK4 steps for marginal trajectories
 MARGINAL_STEPS = 100
 _LINESTYLES = ("-", "--", "-.", ":")
@@ -54,83 +48,8 @@ _HATCHES = ("", "//", "..", "xx")
 
 
 # --------------------------------------------------------------------------------------
-# Measuring straightness and speed
+# Measuring straightness and speed: ``fm_helpers.sampling``
 # --------------------------------------------------------------------------------------
-
-def chord_arc_ratio(trajectory) -> np.ndarray:
-    """Chord length / arc length of trajectories sampled at successive times, shape (T, ..., d) -> (...).
-
-    The arc length is the length of the polyline through the samples, so the ratio is 1 for a
-    straight segment travelled in one direction and smaller the more the trajectory bends.
-    A trajectory that does not move at all counts as straight (ratio 1).
-    """
-    traj = as_points(trajectory, "trajectory")
-    if traj.ndim < 2 or traj.shape[0] < 2:
-        raise ValueError(f"trajectory must have shape (T, ..., d) with T >= 2 samples in time, got shape {traj.shape}")
-    arc = np.linalg.norm(np.diff(traj, axis=0), axis=-1).sum(axis=0)
-    chord = np.linalg.norm(traj[-1] - traj[0], axis=-1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(arc > 0, chord / np.where(arc > 0, arc, 1.0), 1.0)
-
-
-def defined_times(schedule: Schedule, ts) -> np.ndarray:
-    """Boolean mask of the times in ``ts`` where d_alpha and d_beta are finite (LinearVP: all but t = 1)."""
-    ts = np.asarray(ts, dtype=float)
-    try:
-        schedule.d_alpha(ts), schedule.d_beta(ts)
-        return np.ones(ts.shape, dtype=bool)
-    except ValueError:
-        pass
-    mask = np.zeros(ts.shape, dtype=bool)
-    for i, t in enumerate(ts.flat):  # only reached for a schedule with a singular derivative
-        try:
-            schedule.d_alpha(float(t)), schedule.d_beta(float(t))
-            mask.flat[i] = True
-        except ValueError:
-            pass
-    return mask
-
-
-def conditional_trajectories(schedule: Schedule, eps, z, ts=T_GRID) -> np.ndarray:
-    """psi_t(eps|z) = alpha_t z + beta_t eps (eq-flow) at each time of ``ts``: shape (T, N, d) for eps, z (N, d)."""
-    return GaussianPath(schedule).flow(eps, z, np.asarray(ts, dtype=float)[:, None])
-
-
-def conditional_speeds(schedule: Schedule, eps, z, ts=T_GRID) -> np.ndarray:
-    """|u_t(x|z)| along psi_t(eps|z), from the noise form |d_alpha z + d_beta eps| (eq-cond-field-noise).
-
-    Shape (T, N). NaN where the speed is not finite (LinearVP at t = 1, where d_beta is infinite).
-    """
-    ts = np.asarray(ts, dtype=float)
-    eps, z = as_points(eps, "eps"), as_points(z, "z")
-    ok = defined_times(schedule, ts)
-    speeds = np.full((ts.size, eps.shape[0]), np.nan)
-    field = GaussianPath(schedule).conditional_field_from_noise(eps, z, ts[ok][:, None])
-    speeds[ok] = np.linalg.norm(field, axis=-1)
-    return speeds
-
-
-def speed_ratio(speeds) -> np.ndarray:
-    """max speed / min speed of each trajectory, speeds (T, N) -> (N,).
-
-    Infinite when a trajectory stops (min speed 0) or its speed is not finite somewhere (NaN).
-    """
-    speeds = np.asarray(speeds, dtype=float)
-    top, low = np.max(speeds, axis=0), np.min(speeds, axis=0)   # NaN propagates
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = top / low
-    return np.where(np.isnan(top) | (low == 0), np.inf, ratio)
-
-
-def marginal_trajectories(schedule: Schedule, mixture: data.GaussianMixture, x0, steps: int = MARGINAL_STEPS):
-    """Integrate dx/dt = u_t(x) (eq-marginal-field) from x0 (N, d) with RK4; returns (times (steps + 1,), (steps + 1, N, d)).
-
-    The mixture's stds must be > 0 so that the field is finite at t = 1.
-    """
-    path = GaussianPath(schedule)
-    trajectory = ode.integrate(lambda x, t: marginal_field(path, mixture, x, t), x0, 0.0, 1.0, steps, "rk4")
-    return np.linspace(0.0, 1.0, steps + 1), trajectory
-
 
 def straightness_table(mixture: data.GaussianMixture | None = None, n: int = 400, seed: int = 0,
                        steps: int = MARGINAL_STEPS, schedules: dict | None = None) -> dict[str, dict]:
@@ -151,9 +70,9 @@ def straightness_table(mixture: data.GaussianMixture | None = None, n: int = 400
         cond = conditional_trajectories(schedule, eps, z)
         _, marg = marginal_trajectories(schedule, mixture, eps, steps)
         table[name] = {
-            "conditional": float(chord_arc_ratio(cond).mean()),
+            "conditional": float(straightness(cond).mean()),
             "speed_ratio": float(np.median(speed_ratio(conditional_speeds(schedule, eps, z)))),
-            "marginal": float(chord_arc_ratio(marg).mean()),
+            "marginal": float(straightness(marg).mean()),
             "marginal_end": marg[-1],
         }
     return table
@@ -347,7 +266,7 @@ class CondOTFigure(LiveFigure):
                 velocities = np.stack([marginal_field(path, self.mixture, x, float(t)) for x, t in zip(traj, ts)])
                 speeds = np.linalg.norm(velocities, axis=-1)
             self._cache[key] = {"ts": ts, "traj": traj, "speeds": speeds, "velocities": velocities,
-                                "chord_arc": chord_arc_ratio(traj), "speed_ratio": speed_ratio(speeds)}
+                                "chord_arc": straightness(traj), "speed_ratio": speed_ratio(speeds)}
         return self._cache[key]
 
     def current(self) -> tuple[np.ndarray, np.ndarray | None]:

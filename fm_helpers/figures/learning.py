@@ -6,14 +6,13 @@
   with the current time marked. Its own control is the number of random features of the model.
 * ``book_model``: the model the chapter fits (ridge least squares on conditional targets only), cached per
   schedule and feature count, with its error curve.
-* ``field_comparison_figure``, ``error_curve_figure``, ``samples_figure``: static figures of the chapter.
+* ``field_comparison_figure``, ``samples_figure``: static figures of the chapter.
 
 Static figures are ``matplotlib.figure.Figure`` objects (no pyplot), ready to be the last expression of a cell.
 """
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import matplotlib
@@ -22,7 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from .. import data
-from ..learning import FieldModel, fit_conditional_field, random_fourier_features, relative_l2_error
+from ..learning import BOOK_FIT, ERROR_TIMES, GridField, book_model
 from ..marginal import marginal_field
 from ..paths import GaussianPath
 from ..schedules import Schedule
@@ -38,19 +37,11 @@ __all__ = [
     "book_model",
     "GridField",
     "field_comparison_figure",
-    "error_curve_figure",
     "samples_figure",
 ]
 
-#: The settings of the chapter's fit: random features, training draws, length scales, time range, seeds.
-BOOK_FIT = {"n_random": 100, "n_train": 30000, "length_x": 0.7, "length_t": 0.25, "t_range": (0.0, 0.95),
-            "feature_seed": 1, "data_seed": 2}
 #: Numbers of random features the interactive figure offers (each fitted once, when first shown).
 FEATURE_CHOICES = (25, 50, 100)
-#: Times at which the error curve (eq-08-rel-error) is estimated: the training range without its ends.
-ERROR_TIMES = np.linspace(0.05, 0.95, 19)
-_ERROR_SAMPLES = 1500
-
 _EXTENT = (-3.5, 4.5, -2.5, 5.5)
 _XLABEL, _YLABEL = "east of San Diego (100 km)", "north (100 km)"
 _N_DENSITY, _N_ERROR, _N_ARROWS = 100, 48, 11
@@ -60,67 +51,6 @@ _SUPPORT = 0.002
 _ERROR_VMAX = 0.1
 _DENSITY_RGBA = matplotlib.colormaps[DENSITY_CMAP]
 _ERROR_CMAP = "magma"
-
-
-@dataclass(frozen=True, eq=False)
-class BookFit:
-    """A fitted model with the numbers the figure shows: relative errors at ``ERROR_TIMES``."""
-
-    schedule: Schedule
-    model: FieldModel
-    errors: np.ndarray
-
-
-_FITS: dict = {}
-
-
-def book_model(schedule: Schedule | str = "CondOT", n_random: int = BOOK_FIT["n_random"]) -> BookFit:
-    """The chapter's model for a schedule: ``n_random`` random features fitted on conditional targets only
-    (``learning.fit_conditional_field`` with ``BOOK_FIT``), and its error curve; computed once and cached."""
-    schedule = resolve_schedule(schedule)
-    if isinstance(n_random, bool) or not isinstance(n_random, numbers.Integral) or n_random < 1:
-        raise ValueError(f"n_random must be a positive integer, got {n_random!r}")
-    key = (schedule.cache_key(), int(n_random))  # the formulas, not the display name: names can collide
-    if key not in _FITS:
-        path, mixture = GaussianPath(schedule), data.two_cities()
-        features = random_fourier_features(int(n_random), 2, np.random.default_rng(BOOK_FIT["feature_seed"]),
-                                           BOOK_FIT["length_x"], BOOK_FIT["length_t"])
-        model = fit_conditional_field(path, mixture, features, BOOK_FIT["n_train"],
-                                      np.random.default_rng(BOOK_FIT["data_seed"]), BOOK_FIT["t_range"])
-        rng = np.random.default_rng(3)
-        errors = np.array([relative_l2_error(model, path, mixture, t, _ERROR_SAMPLES, rng) for t in ERROR_TIMES])
-        _FITS[key] = BookFit(schedule, model, errors)
-    return _FITS[key]
-
-
-class GridField:
-    """A ``FieldModel`` evaluated at fixed points, fast for any t.
-
-    With A_j(x) = omega_j . x / ell_x + b_j fixed, cos(A_j + c_j t) = cos A_j cos(c_j t) - sin A_j sin(c_j t),
-    so cos A and sin A are computed once and each time costs two matrix products and no cosine.
-    """
-
-    def __init__(self, model: FieldModel, points):
-        feats = model.features
-        self.points = np.asarray(points, dtype=float).reshape(-1, feats.dim)
-        self.model = model
-        arg = (self.points / feats.length_x) @ feats.omega[:, :-1].T + feats.phase
-        self.cos_a, self.sin_a = np.cos(arg), np.sin(arg)
-        self.c = feats.omega[:, -1] / feats.length_t
-        self.scale = np.sqrt(2.0 / feats.n_random)
-        self.n_poly = feats.n_features - feats.n_random
-        ones = np.ones((len(self.points), 1))
-        self.poly_static = np.concatenate([ones, self.points], axis=1)   # 1, x  (the t, t x block is t times it)
-
-    def __call__(self, t: float) -> np.ndarray:
-        w = self.model.weights
-        w_rand = self.scale * w[self.n_poly:]
-        out = self.cos_a @ (np.cos(self.c * t)[:, None] * w_rand) - self.sin_a @ (np.sin(self.c * t)[:, None] * w_rand)
-        if self.n_poly:
-            d = self.points.shape[1]
-            # poly features: [1, x (d), t, t x (d)]: the last d + 1 are t times the first d + 1
-            out += self.poly_static @ (w[: d + 1] + t * w[d + 1: 2 * d + 2])
-        return out
 
 
 def _check_n_features(value) -> None:
@@ -337,22 +267,6 @@ def field_comparison_figure(model, schedule: Schedule | str = "CondOT", times=(0
         axes[1, j].set_xlabel("east (100 km)", fontsize=8)
     for i in range(2):
         axes[i, 0].set_ylabel("north (100 km)", fontsize=8)
-    return fig
-
-
-def error_curve_figure(curves: dict, target: float = 0.15) -> Figure:
-    """Relative error (eq-08-rel-error) against t, one line per entry of ``curves`` (label -> (times, errors))."""
-    fig = _new_figure((5.2, 3.0))
-    ax = fig.subplots()
-    styles = ["-", "--", "-.", ":"]
-    markers = ["o", "s", "^", "D"]
-    for i, (label, (times, errors)) in enumerate(curves.items()):
-        ax.plot(times, errors, ls=styles[i % 4], marker=markers[i % 4], ms=3.5, lw=1.6, label=label,
-                color=[COLORS["accent"], COLORS["noise"], COLORS["data"], COLORS["field"]][i % 4])
-    ax.axhline(target, color="0.4", ls=":", lw=1.2, label=f"{target:.0%} target")
-    ax.set(xlabel="time $t$", ylabel="relative error of $v_\\theta$", xlim=(0, 1), yscale="log")
-    ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=8, frameon=False)
     return fig
 
 

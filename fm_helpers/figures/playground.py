@@ -7,12 +7,8 @@
   (eq-marginal-path) with the marginal field u_t(x) (eq-marginal-field) and a few marginal
   trajectories (eq-ode). Both maps report the straightness (chord over arc, eq-07-chord-arc) of
   their routes.
-* ``playground(figure)``: the reader's controls. In a live kernel, two text fields for alpha_t and
-  beta_t, an apply button, presets, a t slider and a data selector above the figure, the derived
-  field in LaTeX, and a message area that explains a bad formula while the last valid figure stays.
-  When the book is built (``FM_STATIC=1``), a kernel-free ``StaticPlayer`` over the four named
-  schedules, with a note that typing formulas needs a kernel.
-* ``schedule_from_text``: a formula pair to a schedule, with the playground's extra checks.
+The reader's controls (text fields for the formulas) are ``fm_helpers.interactive.playground``; the
+checks of a formula pair are ``schedules.schedule_from_text``; the route computations are in ``sampling``.
 * Static figures (each returns a ``matplotlib.figure.Figure``): ``routes_figure``,
   ``clock_scale_figure``, ``back_and_forth_figure`` and ``straightness_chart``.
 
@@ -22,10 +18,8 @@ which walks the syntax tree against a whitelist.
 
 from __future__ import annotations
 
-import html
 import textwrap
 from collections import OrderedDict
-from functools import lru_cache
 
 import numpy as np
 import sympy
@@ -35,47 +29,26 @@ from matplotlib.lines import Line2D
 
 from .. import data
 from ..marginal import marginal_field
-from ..ode import integrate
 from ..paths import GaussianPath
-from ..sampling import flow_field, straightness
-from ..schedules import ExpressionSchedule, Schedule, from_expressions, named_schedules
-from ..symbolic import conditional_field_expression, conditional_field_from_noise_expression, to_latex
+from ..sampling import (ROUTE_DATASETS, conditional_straightness, marginal_routes, position_at, rk4_steps_needed,
+                        scale_and_clock, straightness)
+from ..schedules import PRESETS, SURPRISE, Schedule, named_schedules, schedule_from_text
 from .base import COLORS, LiveFigure, resolve_schedule, static_figure
 
 __all__ = [
     "PlaygroundFigure",
-    "Playground",
-    "PlaygroundPlayer",
-    "playground",
     "PRESETS",
     "SURPRISE",
     "DATASETS",
-    "schedule_from_text",
-    "check_schedule",
-    "field_latex",
-    "scale_and_clock",
-    "marginal_routes",
-    "conditional_straightness",
     "routes_figure",
     "clock_scale_figure",
     "back_and_forth_figure",
     "straightness_chart",
 ]
 
-#: Formulas the playground offers to start from: the four named schedules, and one surprise.
-PRESETS = {
-    "CondOT": ("t", "1 - t"),
-    "Cosine": ("sin(pi*t/2)", "cos(pi*t/2)"),
-    "Polynomial(n=2)": ("t^2", "1 - t^2"),
-    "LinearVP": ("t", "sqrt(1 - t^2)"),
-    "Back and forth": ("t + 0.3*sin(2*pi*t)", "1 - t - 0.3*sin(2*pi*t)"),
-}
-#: The surprising preset: alpha_t + beta_t = 1 (straight conditional routes), but alpha_t is not monotone.
-SURPRISE = "Back and forth"
-_CUSTOM = "(your own)"
 
 #: The data sets of the figure's ``data`` control, and the part of the plane each map shows.
-DATASETS = {"two cities": data.two_cities, "eight gaussians": data.eight_gaussians}
+DATASETS = ROUTE_DATASETS
 _EXTENTS = {"two cities": (-3.5, 4.5, -2.5, 5.5), "eight gaussians": (-4.6, 4.6, -4.6, 4.6)}
 #: The destination z of the conditional map: Las Vegas, and the component at 45 degrees of the ring.
 _DESTINATION_INDEX = 1
@@ -97,115 +70,8 @@ def _new_figure(figsize, dpi=90) -> Figure:
 
 
 # ------------------------------------------------------------------------------------------
-# Formulas to schedules
-# ------------------------------------------------------------------------------------------
-
-def check_schedule(schedule: Schedule) -> Schedule:
-    """Refuse a schedule whose cars could not drive: beta_t <= 0 before t = 1, or an infinite velocity before t = 1.
-
-    ``schedules.from_expressions`` checks the boundary conditions (eq-schedule-conditions) and that alpha
-    and beta are real and finite. The fields need two more things on [0, 1): beta_t > 0 (else every car
-    meets at alpha_t z, the conditional flow forgets its start and the x-form field divides by 0), and
-    finite d_alpha and d_beta (else the cars would need an infinite speed, e.g. alpha = sqrt(t) at t = 0).
-    At t = 1 an infinite d_beta is allowed (LinearVP): the marginal field uses beta * d_beta there.
-    Returns the schedule; raises ValueError naming the problem and where it happens.
-    """
-    grid = np.linspace(0.0, 1.0, 1001)[:-1]
-    with np.errstate(all="ignore"):
-        beta = np.asarray(schedule._beta(grid), dtype=float)
-    low = beta <= 0
-    if np.any(low):
-        where = grid[low][0]
-        raise ValueError(f"beta must stay above 0 until t = 1, but beta = {_formula(schedule, 1)} is "
-                         f"{float(beta[low][0]):.3g} at t = {where:g}: there every car stands on alpha_t z, "
-                         "whatever its start")
-    for label, fn in (("d_alpha", schedule._d_alpha), ("d_beta", schedule._d_beta)):
-        with np.errstate(all="ignore"):
-            values = np.broadcast_to(np.asarray(fn(grid)), grid.shape)
-        bad = ~np.isfinite(values.astype(complex)) | (np.abs(np.imag(values)) > 1e-12)
-        if np.any(bad):
-            raise ValueError(f"{label} (the time derivative of {'alpha' if label == 'd_alpha' else 'beta'}) is not "
-                             f"finite at t = {grid[bad][0]:g}: the cars would need an infinite speed there")
-    return schedule
-
-
-def _formula(schedule: Schedule, which: int) -> str:
-    return sympy.sstr(schedule.expressions()[which])
-
-
-def schedule_from_text(alpha: str, beta: str, name: str = "") -> Schedule:
-    """Two formulas in t to a checked schedule: ``schedules.from_expressions`` then ``check_schedule``.
-
-    Raises ValueError with the reason: a formula that is not allowed (unknown name, syntax), a
-    boundary condition that fails, a value that is not real and finite, beta_t <= 0 before t = 1, or an
-    infinite derivative before t = 1. Nothing in the formulas is evaluated as Python.
-    """
-    return check_schedule(from_expressions(alpha, beta, name=name))
-
-
-@lru_cache(maxsize=32)
-def _field_latex(alpha_expr: sympy.Expr, beta_expr: sympy.Expr) -> str:
-    schedule = ExpressionSchedule(alpha_expr, beta_expr, name="field")
-    x_form = conditional_field_expression(schedule)
-    noise_form = conditional_field_from_noise_expression(schedule)
-    return (rf"$$\alpha_t = {sympy.latex(alpha_expr)}, \qquad \beta_t = {sympy.latex(beta_expr)}$$"
-            rf"$$u_t(x \mid z) = {to_latex(x_form)}$$"
-            rf"$$u_t(\alpha_t z + \beta_t \epsilon \mid z) = {to_latex(noise_form)}$$")
-
-
-def field_latex(schedule: Schedule) -> str:
-    """The schedule and its conditional field, x-form (eq-cond-field) and noise form (eq-cond-field-noise),
-    as display LaTeX (three ``$$ ... $$`` blocks) derived by sympy. Cached per pair of expressions."""
-    return _field_latex(*schedule.expressions())
-
-
-# ------------------------------------------------------------------------------------------
 # Numbers behind the figures
 # ------------------------------------------------------------------------------------------
-
-def scale_and_clock(schedule: Schedule | str, t):
-    """(c_t, s_t) with c_t = alpha_t + beta_t and s_t = alpha_t / c_t (eq-07-blend).
-
-    alpha_t z + beta_t x0 = c_t (s_t z + (1 - s_t) x0): the car is at the CondOT position of time s_t,
-    scaled by c_t about the origin. Raises ValueError where c_t = 0.
-    """
-    schedule = resolve_schedule(schedule)
-    alpha, beta = schedule.alpha(t), schedule.beta(t)
-    c = alpha + beta
-    if np.any(c == 0):
-        raise ValueError(f"alpha_t + beta_t = 0 somewhere in t = {t}: no CondOT clock there")
-    return c, alpha / c
-
-
-@lru_cache(maxsize=32)
-def _routes_cached(schedule: Schedule, data_name: str, n_starts: int, steps: int, seed: int) -> np.ndarray:
-    mixture = DATASETS[data_name]()
-    starts = np.random.default_rng(seed).standard_normal((n_starts, 2))
-    trajectory = integrate(flow_field(GaussianPath(schedule), mixture), starts, 0.0, 1.0, steps, "rk4")
-    trajectory.flags.writeable = False
-    return trajectory
-
-
-def marginal_routes(schedule: Schedule | str, data_name: str = "two cities", n_starts: int = _N_STARTS,
-                    steps: int = _STEPS, seed: int = 0) -> np.ndarray:
-    """Trajectories of the marginal field (eq-ode) from ``n_starts`` draws of N(0, I) (seed ``seed``):
-    RK4 with ``steps`` uniform steps, shape (steps + 1, n_starts, 2). Cached; read-only.
-
-    Raises ValueError when the field is not finite somewhere on the way (e.g. d_alpha infinite at t = 0).
-    """
-    if data_name not in DATASETS:
-        raise ValueError(f"data must be one of {', '.join(DATASETS)}, got {data_name!r}")
-    return _routes_cached(resolve_schedule(schedule), data_name, int(n_starts), int(steps), int(seed))
-
-
-def conditional_straightness(schedule: Schedule | str, x0, z, n_times: int = 401) -> np.ndarray:
-    """Chord over arc (eq-07-chord-arc) of the conditional routes t -> alpha_t z + beta_t x0 (eq-flow),
-    measured on a polyline through ``n_times`` times; x0 (N, d) and z (d,) or (N, d). Shape (N,)."""
-    schedule = resolve_schedule(schedule)
-    ts = np.linspace(0.0, 1.0, n_times)[:, None, None]
-    routes = GaussianPath(schedule).flow(np.asarray(x0, dtype=float)[None], np.asarray(z, dtype=float), ts)
-    return straightness(routes)
-
 
 def _capped(arrows: np.ndarray, cap: float):
     """Arrows shortened to at most ``cap`` (map units), and which ones were shortened."""
@@ -291,12 +157,18 @@ class PlaygroundFigure(LiveFigure):
         cond_routes = alpha[:, None, None] * z + beta[:, None, None] * self.cond_eps[None]
         entry = {"alpha": alpha, "beta": beta, "cond_routes": cond_routes,
                  "cond_straight": float(np.mean(straightness(cond_routes))), "routes": None, "route_error": ""}
-        try:
-            routes = marginal_routes(schedule, data_name)
-            entry["routes"] = routes
-            entry["marg_straight"] = float(np.mean(straightness(routes)))
-        except ValueError as err:
-            entry["route_error"] = str(err)
+        needed = rk4_steps_needed(schedule, _STEPS)
+        if needed > _STEPS:
+            count = f"about {needed:,}" if np.isfinite(needed) else "unboundedly many"
+            entry["route_error"] = (f"these routes need {count} RK4 steps, more than the {_STEPS} the "
+                                    "playground takes: alpha or beta changes too fast for its solver")
+        else:
+            try:
+                routes = marginal_routes(schedule, data_name, _N_STARTS, _STEPS)
+                entry["routes"] = routes
+                entry["marg_straight"] = float(np.mean(straightness(routes)))
+            except ValueError as err:
+                entry["route_error"] = str(err)
         self._cache[key] = entry
         while len(self._cache) > self.CACHE_SIZE:
             self._cache.popitem(last=False)
@@ -435,7 +307,7 @@ class PlaygroundFigure(LiveFigure):
         self.samples.set_offsets(alpha * self.z_samples[data_name] + beta * self.eps)
         quiver = self.marg_quiver
         if prepared["routes"] is not None:
-            positions = _at_time(prepared["routes"][:, :_N_ROUTES_DRAWN], t)
+            positions = position_at(prepared["routes"][:, :_N_ROUTES_DRAWN], t)
             self.marg_cars.set_data(positions[:, 0], positions[:, 1])
         else:
             self.marg_cars.set_data([], [])
@@ -501,197 +373,6 @@ def _move_quiver(quiver, xy: np.ndarray) -> None:
     """Put a quiver's arrows at new positions (same number of arrows): matplotlib has no public setter."""
     quiver.set_offsets(xy)
     quiver.XY = np.asarray(xy, dtype=float)  # used to compute the arrow angles
-
-
-def _at_time(trajectory: np.ndarray, t: float) -> np.ndarray:
-    """Positions at time t on the polyline through the solver's nodes at t_i = i / n."""
-    n = trajectory.shape[0] - 1
-    i = min(int(np.floor(t * n)), n - 1)
-    frac = t * n - i
-    return trajectory[i] + frac * (trajectory[i + 1] - trajectory[i])
-
-
-# ------------------------------------------------------------------------------------------
-# The reader's controls
-# ------------------------------------------------------------------------------------------
-
-def _static_mode() -> bool:
-    from ..interactive import static_mode
-
-    return static_mode()
-
-
-def playground(figure: PlaygroundFigure | None = None):
-    """The schedule playground: ``Playground`` widgets in a live kernel, a ``PlaygroundPlayer`` in the static book."""
-    if figure is None:
-        figure = PlaygroundFigure(t=0.5, schedule="CondOT")
-    if not isinstance(figure, PlaygroundFigure):
-        raise ValueError(f"playground needs a PlaygroundFigure, got {type(figure).__name__}")
-    if _static_mode():
-        return PlaygroundPlayer(figure)
-    return Playground(figure)
-
-
-def _player_base():
-    from ..interactive import StaticPlayer
-
-    return StaticPlayer
-
-
-KERNEL_NOTE = ("Typing your own \u03b1\u209c and \u03b2\u209c needs a running Python kernel: the text fields, the "
-               "presets and the derived formula appear when you run this notebook in Jupyter. Here the player "
-               "shows the figure for the four named schedules.")
-
-
-class PlaygroundPlayer(_player_base()):
-    """The static book's stand-in for the playground: a StaticPlayer with a note about the text fields."""
-
-    def _repr_html_(self) -> str:
-        note = f'<p class="fm-player-note"><em>{html.escape(KERNEL_NOTE)}</em></p>'
-        return note + super()._repr_html_()
-
-
-def _widget_base():
-    import ipywidgets as w
-
-    return w.VBox
-
-
-class Playground(_widget_base()):
-    """Text fields for alpha_t and beta_t, presets, t and data controls, the figure, the derived field and messages.
-
-    A formula pair is applied when the apply button is clicked or a field is submitted (Enter, or
-    leaving the field). A bad pair leaves the figure, the derived field and the last valid formulas
-    untouched and explains itself in the message area; no exception reaches the reader.
-    """
-
-    def __init__(self, figure: PlaygroundFigure, preset: str | None = None):
-        import ipywidgets as w
-
-        self.figure = figure
-        start = figure.schedule
-        alpha_text, beta_text = next(((a, b) for name, (a, b) in PRESETS.items() if name == start.name),
-                                     tuple(sympy.sstr(e) for e in start.expressions()))
-        self.applied = (alpha_text, beta_text)
-        self.preset = w.Dropdown(options=[*PRESETS, _CUSTOM], description="preset",
-                                 value=start.name if start.name in PRESETS else _CUSTOM)
-        text_layout = w.Layout(width="290px")
-        self.alpha = w.Text(value=alpha_text, description="\u03b1\u209c =", continuous_update=False,
-                            layout=text_layout)
-        self.beta = w.Text(value=beta_text, description="\u03b2\u209c =", continuous_update=False,
-                           layout=text_layout)
-        self.button = w.Button(description="apply", button_style="primary", tooltip="use these formulas",
-                               layout=w.Layout(width="80px"))
-        self.t_slider = w.FloatSlider(value=figure.t, min=0.0, max=1.0, step=0.01, description="t",
-                                      continuous_update=True, readout_format=".2f")
-        self.data = w.Dropdown(options=list(DATASETS), value=figure.params["data"], description="data")
-        self.message = w.HTML(value="")
-        self.formula = w.HTMLMath(value=self._latex(start))
-        self.image = w.Image(value=figure.png(), format="png", layout=w.Layout(max_width="100%"))
-
-        self.button.on_click(lambda _: self.apply())
-        self._quiet = False
-        for field in (self.alpha, self.beta):
-            field.observe(lambda _: self._on_text(), names="value")
-        self._quiet_preset = False
-        self.preset.observe(lambda change: None if self._quiet_preset else self._on_preset(change["new"]),
-                            names="value")
-        self.t_slider.observe(lambda change: self._on_control("t", change["new"]), names="value")
-        self.data.observe(lambda change: self._on_control("data", change["new"]), names="value")
-        super().__init__([
-            w.HBox([self.preset, self.alpha, self.beta, self.button], layout=w.Layout(flex_flow="row wrap")),
-            self.message,
-            w.HBox([self.t_slider, self.data], layout=w.Layout(flex_flow="row wrap")),
-            self.image,
-            self.formula,
-        ])
-        if preset is not None:
-            self.preset.value = preset
-
-    # -- actions ------------------------------------------------------------------------------
-    def apply(self) -> bool:
-        """Use the formulas in the text fields; True if the figure now shows them."""
-        pair = (self.alpha.value, self.beta.value)
-        if pair == self.applied:
-            self._say("")
-            return True
-        preset = next((name for name, formulas in PRESETS.items() if formulas == pair), _CUSTOM)
-        name = preset if preset != _CUSTOM else f"alpha = {pair[0].strip()}, beta = {pair[1].strip()}"
-        try:
-            schedule = schedule_from_text(*pair, name=name)
-            latex = self._latex(schedule)
-        except ValueError as err:
-            self._refuse(str(err))
-            return False
-        except Exception as err:  # noqa: BLE001 - a reader's formula must never raise into the notebook
-            self._refuse(f"this formula could not be used ({type(err).__name__}: {err})")
-            return False
-        if not self._update_figure(schedule=schedule):
-            return False
-        self.applied = pair
-        self.formula.value = latex
-        self._set_preset_quietly(preset)
-        self._say("")
-        return True
-
-    def _on_preset(self, name: str) -> None:
-        if name not in PRESETS:
-            return
-        self._quiet = True  # fill both fields first, then apply once
-        try:
-            self.alpha.value, self.beta.value = PRESETS[name]
-        finally:
-            self._quiet = False
-        self.apply()
-
-    def _on_text(self) -> None:
-        if not self._quiet:
-            self.apply()
-
-    def _on_control(self, name: str, value) -> None:
-        self._update_figure(**{name: value})
-
-    def _update_figure(self, **changes) -> bool:
-        previous = dict(self.figure.params)
-        try:
-            self.figure.update(**changes)
-            self.image.value = self.figure.png()
-        except Exception as err:  # noqa: BLE001 - keep the last valid figure, explain, never raise
-            try:
-                self.figure.update(**{k: previous[k] for k in changes})
-            except Exception:  # noqa: BLE001
-                pass
-            self._refuse(str(err))
-            return False
-        return True
-
-    # -- helpers ------------------------------------------------------------------------------
-    @staticmethod
-    def _latex(schedule: Schedule) -> str:
-        return field_latex(schedule)
-
-    def _set_preset_quietly(self, name: str) -> None:
-        """Show which preset the applied formulas are (or "(your own)") without applying anything."""
-        if self.preset.value != name:
-            self._quiet_preset = True
-            try:
-                self.preset.value = name
-            finally:
-                self._quiet_preset = False
-
-    def _refuse(self, reason: str) -> None:
-        kept = f"\u03b1 = {self.applied[0]}, \u03b2 = {self.applied[1]}"
-        self._say(f"{reason.rstrip('.')}. The figure still shows the last valid schedule: {kept}.", error=True)
-
-    def _say(self, text: str, error: bool = False) -> None:
-        if not text:
-            self.message.value = ""
-            return
-        colour = COLORS["naive"] if error else "inherit"
-        self.message.value = f"<span style='color:{colour}'>{html.escape(text)}</span>"
-
-    def __repr__(self) -> str:
-        return f"<interactive figure: {self.figure.title}>"
 
 
 # ------------------------------------------------------------------------------------------
