@@ -246,7 +246,7 @@ def test_static_player_frames(figure, tmp_path):
     figure.update(t=0.5, schedule="CondOT", car="Irvine")
     player = check_player(figure, tmp_path, times=[0.0, 0.5], only={"schedule": ["CondOT"]},
                           probe=(0, {"car": 1}))
-    assert player.axes[1][2][0] == "Irvine" and len(player.frames) == 3 * 2
+    assert player.axes[1][2][0] == "Irvine" and len(player.frames) == 2 * 2
 
 
 # -- the static figures and helpers -----------------------------------------------------------------

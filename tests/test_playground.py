@@ -111,7 +111,7 @@ def test_static_mode_gives_a_player_with_the_note(monkeypatch, figure, tmp_path)
     figure.update(t=0.5, schedule="CondOT")
     player = playground(figure)
     assert isinstance(player, PlaygroundPlayer) and isinstance(player, StaticPlayer)
-    assert len(player.frames) == len(PRESETS) * 2  # the presets x the two data sets, at t = 0.5
+    assert len(player.frames) == len(PRESETS)  # the presets, at t = 0.5 (data is a live-only control)
     page = player._repr_html_()
     assert "needs a running Python kernel" in page and "fm-player" in page
 
