@@ -68,7 +68,8 @@ DEFAULT_LOAD = ["input/tex", "output/chtml", "a11y/assistive-mml"]
 # does not need numpy and matplotlib).
 SITE_ROOT = "fm-site-root://"
 FRAME_DIR = "_fm_frames"
-FRAME_NAME = re.compile(FRAME_DIR + r"/([0-9a-f]{24}\.webp)")
+# A frame's file name: 24 hex digits of its hash (in an image's src, and in a player's JSON list).
+FRAME_NAME = re.compile(r"\b([0-9a-f]{24}\.webp)")
 IMG_WITHOUT_LOADING = re.compile(r"<img(?![^>]*\bloading=)")
 
 

@@ -62,7 +62,7 @@ def test_plain_jupyter_book_build_makes_players(tmp_path):
     page = (tmp_path / "_build/html/tiny.html").read_text(encoding="utf-8")
     assert 'class="fm-player"' in page, "no kernel-free player: the build's kernels were not in static mode"
     assert "data:image" not in page and "fm-site-root://" not in page
-    frames = set(re.findall(r"_fm_frames/([0-9a-f]{24}\.webp)", page))
+    frames = set(re.findall(r"\b([0-9a-f]{24}\.webp)", page))
     assert len(frames) == 2 * 3, frames  # two schedules x the times 0, 0.5 (the figure's own) and 1
     assert all((tmp_path / "_build/html/_fm_frames" / name).is_file() for name in frames)
     assert 'src="_fm_frames/' in page and 'loading="lazy"' in page
