@@ -314,8 +314,8 @@ async (fig) => {
 
 def _frame_pixels(player) -> str:
     img = player.locator("img.fm-player-frame")
+    img.scroll_into_view_if_needed()  # first: a lazy image out of view never loads
     player.evaluate(_IMG_DECODED_JS)
-    img.scroll_into_view_if_needed()
     return hashlib.sha256(img.screenshot(animations="disabled")).hexdigest()
 
 
