@@ -76,8 +76,10 @@ $(VENV_STAMP): $(VENV_DEPS)
 
 # --- the book -----------------------------------------------------------------------
 
-# FM_STATIC=1 makes fm_helpers.interactive emit kernel-free HTML figure players
-# instead of ipywidgets while the book build executes the notebooks.
+# The build command is exactly `jupyter-book build .` (plus flags): the book's Sphinx extension
+# (_ext/offline_book.py) puts the kernels it starts into kernel-free player mode, so a plain
+# `jupyter-book build .` builds the same site. Player frames live in $(BUILD)/.fm_frames beside
+# the execution cache; if they are gone, the cache is cleared too (its outputs name them).
 book: $(VENV_STAMP)
 	@mkdir -p "$(BUILD)"
 	@site="$$(cat _toc.yml _config.yml | sha256sum | cut -d' ' -f1)"; \
@@ -93,15 +95,16 @@ book: $(VENV_STAMP)
 	old="$$(cat "$(HELPERS_STAMP)" 2>/dev/null || true)"; \
 	all=""; \
 	if [ -f "$(FAILED_STAMP)" ]; then all="--all"; fi; \
+	if [ ! -d "$(BUILD)/.fm_frames" ]; then old="(no frames)"; fi; \
 	if [ "$$new" != "$$old" ]; then \
 	  if [ -d "$(BUILD)/.jupyter_cache" ]; then \
-	    echo "fm_helpers changed since the last build: clearing the execution cache"; \
+	    echo "fm_helpers changed (or the player frames are gone) since the last build: clearing the execution cache"; \
 	  fi; \
 	  rm -rf "$(BUILD)/.jupyter_cache"; \
 	  all="--all"; \
 	fi; \
 	status=0; \
-	FM_STATIC=1 $(JUPYTER_BOOK) build . $(JB_FLAGS) $$all || status=$$?; \
+	$(JUPYTER_BOOK) build . $(JB_FLAGS) $$all || status=$$?; \
 	if [ "$$status" -le 1 ]; then echo "$$new" > "$(HELPERS_STAMP)"; fi; \
 	if [ "$$status" -ne 0 ]; then \
 	  touch "$(FAILED_STAMP)"; \

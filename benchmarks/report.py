@@ -96,6 +96,10 @@ def report_build(b: dict) -> str:
         rows.append(["heaviest page", f"{b['heaviest_page']}: {human_bytes(b['heaviest_page_bytes'])}{note}"])
     if "site_bytes" in b:
         rows.append(["whole site on disk", human_bytes(b["site_bytes"])])
+    if "frame_files" in b:
+        rows.append(["player frames in the site", f"{fmt(b['frame_files'])} files, {human_bytes(b['frame_bytes'])}"])
+    if "slowest_typeset_ms" in b:
+        rows.append(["slowest page to typeset its maths", f"{b['slowest_typeset_ms']} ms"])
     if "date" in b:
         rows.append(["measured", str(b["date"])])
     machine = b.get("machine") or {}
@@ -106,21 +110,23 @@ def report_build(b: dict) -> str:
     pages = b.get("pages") or {}
     if pages:
         kinds = sorted({k for p in pages.values() for k in (p.get("by_kind") or {})})
-        headers = ["page", "total", "requests"] + kinds + ["external"]
+        headers = ["page", "total", "requests"] + kinds + ["external", "maths typeset"]
         body = []
         for name, p in sorted(pages.items(), key=lambda kv: -kv[1].get("bytes", 0)):
             by_kind = p.get("by_kind") or {}
             body.append(
                 [name, human_bytes(p.get("bytes", 0)), fmt(p.get("requests", 0))]
                 + [human_bytes(by_kind.get(k, 0)) for k in kinds]
-                + [fmt(p.get("external_requests", 0))]
+                + [fmt(p.get("external_requests", 0)),
+                   "-" if p.get("typeset_ms") is None else f"{p['typeset_ms']} ms"]
             )
-        parts.append("\nPage weight, with every asset the page loads:")
+        parts.append("\nFirst load of each page, with every asset it loads, and when its maths is typeset:")
         parts.append(table(headers, body))
 
     known = {"clean_build_s", "noop_rebuild_s", "clean_build_cpu_s", "noop_rebuild_cpu_s",
              "load_average_1min", "notebooks_in_book", "heaviest_page", "heaviest_page_bytes",
-             "page_limit_bytes", "site_bytes", "date", "machine", "pages"}
+             "page_limit_bytes", "site_bytes", "date", "machine", "pages", "frame_files", "frame_bytes",
+             "slowest_typeset_ms"}
     rest = {k: v for k, v in b.items() if k not in known}
     if rest:
         parts.append("")

@@ -1,34 +1,53 @@
 """One call shows a ``LiveFigure`` with controls, live in Jupyter and kernel-free in the book.
 
-``explore(figure)`` returns
+A figure declares its controls once, in ``figure.controls()`` (t, schedule and its own
+``extra_controls``; see ``fm_helpers.figures.base.LiveFigure``). ``explore(figure)`` builds from
+that declaration
 
-* in a live kernel: ipywidgets (a t slider, a schedule selector and the figure's own
-  controls) above an image of the figure; a control change calls ``figure.update`` and
-  sends one new PNG. It needs only ``ipywidgets``: no extension step, and it behaves the
-  same in JupyterLab, Notebook 7 and VS Code;
-* when the book is built (the Makefile sets ``FM_STATIC=1``): a ``StaticPlayer`` whose
-  HTML holds frames rendered now, at ``figure.static_times`` for each of the four named
-  schedules, and a range input and a select that swap frames with a few lines of script
-  (``_static/fm-player.js``). No kernel, no network, no dead ipywidgets on the page.
+* in a live kernel: ipywidgets (a t slider, a schedule selector and the figure's own controls)
+  above an image of the figure; a control change calls ``figure.update`` and sends one new PNG.
+  It needs only ``ipywidgets``: no extension step, and it behaves the same in JupyterLab,
+  Notebook 7 and VS Code;
+* while the book is built (``FM_STATIC=1``, set by the book's Sphinx extension
+  ``_ext/offline_book.py`` for the kernels the build starts): a ``StaticPlayer``. It renders the
+  figure for every combination of the declared ``static`` values (t and each control that has
+  them), at twice the displayed resolution, as lossy WebP files in a content-addressed store
+  (``FM_FRAME_STORE``, handed over by the same extension). Its HTML names the frames, never
+  holds them; ``_static/fm-player.js`` shows them as the reader moves the controls, and the
+  extension copies the named files into the site.
 """
 
 from __future__ import annotations
 
-import base64
+import hashlib
 import html
+import io
+import itertools
 import json
 import os
+from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 import sympy
 
 from . import schedules, symbolic
 from .figures.base import COLORS, LiveFigure
 from .sampling import ROUTE_DATASETS
-from .schedules import PRESETS, named_schedules
+from .schedules import PRESETS, Schedule, named_schedules
 
-__all__ = ["explore", "static_mode", "StaticPlayer", "Explorer", "Playground", "PlaygroundPlayer", "playground"]
+__all__ = ["explore", "static_mode", "StaticPlayer", "Explorer", "frame_store", "SITE_ROOT", "FRAME_DIR",
+           "Playground", "PlaygroundPlayer", "playground"]
+
+#: Stands for the relative path from a page to the site's root; the book's Sphinx extension
+#: replaces it in every page (a kernel does not know where its page will live).
+SITE_ROOT = "fm-site-root://"
+#: The folder of the built site that holds the players' frames.
+FRAME_DIR = "_fm_frames"
+#: Frames are drawn at this multiple of the figure's own dpi and shown at 1x CSS size (sharp on
+#: screens with a device-pixel ratio of 2).
+FRAME_SCALE = 2
 
 RUN_LOCALLY_NOTE = ("Frames rendered when the book was built. To move every control freely, download this "
                     "notebook (the download button at the top of the page) and run it in Jupyter.")
@@ -39,62 +58,157 @@ def static_mode() -> bool:
     return os.environ.get("FM_STATIC", "") == "1"
 
 
+def frame_store() -> Path:
+    """The folder where a static player writes its frames (``FM_FRAME_STORE``, set by the book build)."""
+    folder = os.environ.get("FM_FRAME_STORE", "")
+    if not folder:
+        raise ValueError("the kernel-free player needs FM_FRAME_STORE, the folder for its frames; the book's "
+                         "Sphinx extension (_ext/offline_book.py) sets it during `jupyter-book build .`")
+    return Path(folder)
+
+
 def explore(figure: LiveFigure):
-    """Show ``figure`` with a t slider, a schedule selector and its own controls (see module doc)."""
+    """Show ``figure`` with its declared controls (see module doc)."""
     if not isinstance(figure, LiveFigure):
         raise ValueError(f"explore needs a LiveFigure from fm_helpers.figures, got {type(figure).__name__}")
     return StaticPlayer(figure) if static_mode() else Explorer(figure)
 
 
-class StaticPlayer:
-    """Frames of a figure over t and the schedules, as a self-contained HTML player."""
+def _same_option(value, param) -> bool:
+    if isinstance(param, Schedule):
+        return (value.name if isinstance(value, Schedule) else value) == param.name
+    return value == param
 
-    def __init__(self, figure: LiveFigure, times=None):
+
+class StaticPlayer:
+    """Frames of a figure for every combination of its controls' ``static`` values, as an HTML player.
+
+    ``times``, ``only`` (control name -> values) and ``store`` override the t values, the values of some
+    controls and the frame folder (tests use them to render a few frames). The frames
+    are listed in ``self.frames`` (file names), setting by setting in the order of ``self.axes``,
+    with t varying fastest. The figure is left as it was found, also when a frame fails.
+    """
+
+    def __init__(self, figure: LiveFigure, times=None, store=None, scale: int = FRAME_SCALE, only=None):
         self.figure = figure
-        self.times = np.asarray(figure.static_times if times is None else times, dtype=float)
-        self.schedule_names = list(named_schedules())
+        self.store = Path(store) if store is not None else frame_store()
+        self.store.mkdir(parents=True, exist_ok=True)
+        self.scale = scale
+        specs = figure.controls()
         start = dict(figure.params)
-        self.frames = []
+        declared = specs["t"]["static"] if times is None else times
+        # the player opens at the chapter's own t, exactly: it is always one of the frames
+        self.times = np.array(sorted({float(t) for t in declared} | {float(start["t"])}))
+        #: (name, declaration, options) of every control the player offers besides t
+        only = dict(only or {})
+        unknown = set(only) - set(specs)
+        if unknown:
+            raise ValueError(f"{type(figure).__name__} has no control(s) {sorted(unknown)}")
+        self.axes = [(name, spec, list(only.get(name, spec["static"]))) for name, spec in specs.items()
+                     if name != "t" and spec.get("static")]
+        #: controls only a live kernel offers: the player keeps the figure's value
+        self.fixed = [name for name, spec in specs.items() if name != "t" and not spec.get("static")]
+        self.start = {"t": int(np.flatnonzero(self.times == float(start["t"]))[0])}
+        for name, _, options in self.axes:
+            matches = [i for i, option in enumerate(options) if _same_option(option, start[name])]
+            if not matches:
+                raise ValueError(f"the player's {name} options {options} do not include the figure's own value "
+                                 f"{getattr(start[name], 'name', start[name])!r}")
+            self.start[name] = matches[0]
+        self.frames: list[str] = []
         try:
-            for name in self.schedule_names:
-                row = []
+            self._render_all()
+        finally:
+            figure.update(**start)
+
+    def _render_all(self) -> None:
+        figure, fig = self.figure, self.figure.fig
+        dpi = fig.dpi
+        fig.set_dpi(dpi * self.scale)
+        figure.invalidate_background()
+        try:
+            for setting in itertools.product(*(options for _, _, options in self.axes)):
+                figure.update(**{name: figure.control_value(name, option)
+                                 for (name, _, _), option in zip(self.axes, setting)})
                 for t in self.times:
-                    figure.update(schedule=name, t=float(t))
-                    row.append("data:image/png;base64," + base64.b64encode(figure.png(fast=False)).decode("ascii"))
-                self.frames.append(row)
-        finally:  # a frame that fails to render must not leave the notebook's figure at another t or schedule
-            figure.update(t=start["t"], schedule=start["schedule"])
-        self.start_t = int(np.argmin(np.abs(self.times - start["t"])))
-        self.start_schedule = self.schedule_names.index(start["schedule"].name) \
-            if start["schedule"].name in self.schedule_names else 0
+                    figure.update(t=float(t))
+                    self.frames.append(self._store(figure.render()))
+        finally:
+            fig.set_dpi(dpi)
+            figure.invalidate_background()
+
+    def _store(self, rgba: np.ndarray) -> str:
+        """Encode one frame as WebP, file it under its content's hash, return its file name."""
+        buffer = io.BytesIO()
+        # lossy WebP: about a third of a palette PNG for these figures, text still crisp at 2x;
+        # method 2 encodes about twice as fast as the default 4 for 5% more bytes
+        Image.fromarray(np.ascontiguousarray(rgba[..., :3])).save(buffer, format="webp",
+                                                                  quality=self.figure.frame_quality, method=2)
+        encoded = buffer.getvalue()
+        name = hashlib.sha256(encoded).hexdigest()[:24] + ".webp"
+        path = self.store / name
+        if not path.exists():
+            partial = path.with_suffix(f".{os.getpid()}.tmp")
+            partial.write_bytes(encoded)
+            partial.replace(path)
+        return name
+
+    def frame_index(self, t_index: int, **choices: int) -> int:
+        """Position in ``self.frames`` of the frame at t index ``t_index`` and the given option indices."""
+        setting = 0
+        for name, _, options in self.axes:
+            setting = setting * len(options) + choices.get(name, self.start[name])
+        return setting * len(self.times) + t_index
+
+    def _select(self, name: str, spec: dict, options: list) -> str:
+        items = "".join(f'<option value="{i}"{" selected" if i == self.start[name] else ""}>'
+                        f"{html.escape(str(getattr(option, 'name', option)))}</option>"
+                        for i, option in enumerate(options))
+        extra = " fm-player-schedule" if name == "schedule" else ""
+        label = html.escape(spec.get("description", name))
+        return (f'<label class="fm-player-choice">{label} <select class="fm-player-control{extra}" '
+                f'data-control="{html.escape(name)}" aria-label="{label}">{items}</select></label>')
+
+    def _note(self) -> str:
+        specs = self.figure.controls()
+        held = [f"{spec.get('description', name)} = {getattr(self.figure.params[name], 'name', self.figure.params[name])}"
+                for name, spec in specs.items() if name in self.fixed]
+        kept = f" Here {', '.join(held)} stay as the notebook set them." if held else ""
+        return html.escape(RUN_LOCALLY_NOTE[: RUN_LOCALLY_NOTE.index(".") + 1] + kept
+                           + RUN_LOCALLY_NOTE[RUN_LOCALLY_NOTE.index(".") + 1:])
 
     def _repr_html_(self) -> str:
         f = self.figure
-        width, height = (f.fig.get_size_inches() * f.dpi).round().astype(int)
-        data = {"t": [round(float(t), 4) for t in self.times], "schedules": self.schedule_names,
-                "frames": self.frames, "alt": f.alt}
-        options = "".join(f'<option value="{i}"{" selected" if i == self.start_schedule else ""}>'
-                          f"{html.escape(name)}</option>" for i, name in enumerate(self.schedule_names))
-        first = self.frames[self.start_schedule][self.start_t]
-        t0 = self.times[self.start_t]
+        width, height = (f.fig.get_size_inches() * f.fig.dpi).round().astype(int)
+        base = SITE_ROOT + FRAME_DIR + "/"
+        data = {"base": base, "t": [round(float(t), 4) for t in self.times], "frames": self.frames,
+                "controls": [{"name": name, "options": [str(getattr(o, "name", o)) for o in options]}
+                             for name, _, options in self.axes],
+                "start": self.start, "alt": f.alt}
+        t0 = self.times[self.start["t"]]
+        first = self.frames[self.frame_index(self.start["t"])]
         payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+        selects = "".join(self._select(name, spec, options) for name, spec, options in self.axes)
         return (
             f'<figure class="fm-player" data-title="{html.escape(f.title)}">'
-            f'<img class="fm-player-frame" src="{first}" width="{width}" height="{height}" '
-            f'alt="{html.escape(f.alt)}">'
+            f'<img class="fm-player-frame" src="{base}{first}" width="{width}" height="{height}" '
+            f'loading="lazy" decoding="async" alt="{html.escape(f.alt)}">'
             '<div class="fm-player-controls">'
-            f'<label>t = <output class="fm-player-t-value">{t0:.2f}</output> '
+            '<button type="button" class="fm-player-play" aria-pressed="false" aria-label="play t">'
+            '<span aria-hidden="true">\u25b6</span> play</button>'
+            f'<label class="fm-player-time">t = <output class="fm-player-t-value">{t0:.2f}</output> '
             f'<input type="range" class="fm-player-t" min="0" max="{len(self.times) - 1}" step="1" '
-            f'value="{self.start_t}" aria-label="time t"></label> '
-            f'<label>schedule <select class="fm-player-schedule" aria-label="schedule">{options}</select></label>'
+            f'value="{self.start["t"]}" aria-label="time t" aria-valuetext="t = {t0:.2f}"></label>'
+            f"{selects}"
             "</div>"
-            f'<figcaption>{html.escape(f.caption)} <span class="fm-player-note">{RUN_LOCALLY_NOTE}</span></figcaption>'
+            f'<figcaption>{html.escape(f.caption)} <span class="fm-player-note">{self._note()}</span></figcaption>'
             f'<script type="application/json" class="fm-player-data">{payload}</script>'
             "</figure>"
         )
 
     def __repr__(self) -> str:
-        return f"<static player: {self.figure.title}, {len(self.times)} times x {len(self.schedule_names)} schedules>"
+        sizes = " x ".join([f"{len(self.times)} times", *(f"{len(o)} {n}" for n, _, o in self.axes)])
+        return f"<static player: {self.figure.title}, {sizes}>"
 
 
 def _control_widget(name: str, spec: dict, value):
@@ -105,13 +219,22 @@ def _control_widget(name: str, spec: dict, value):
     style = {"description_width": "initial"}
     if kind == "float":
         return w.FloatSlider(value=value, min=spec["min"], max=spec["max"], step=spec.get("step", 0.01),
-                             description=label, continuous_update=True, style=style)
+                             description=label, continuous_update=True, style=style,
+                             readout_format=spec.get("readout", ".2f"))
     if kind == "int":
         return w.IntSlider(value=value, min=spec["min"], max=spec["max"], step=spec.get("step", 1),
                            description=label, continuous_update=False, style=style)
     if kind == "choice":
-        return w.Dropdown(options=spec["options"], value=value, description=label, style=style)
+        options = list(spec["options"])
+        if value not in options:  # e.g. a schedule typed as a formula: offer it too
+            options.append(value)
+        return w.Dropdown(options=options, value=value, description=label, style=style)
     raise ValueError(f"unknown control kind {kind!r} for {name!r}; use float, int or choice")
+
+
+def _widget_value(param):
+    """What a widget shows for a parameter: a schedule by its name."""
+    return param.name if isinstance(param, Schedule) else param
 
 
 def _explorer_base():
@@ -128,14 +251,10 @@ class Explorer(_explorer_base()):
 
         self.figure = figure
         self.image = w.Image(value=figure.png(), format="png", layout=w.Layout(max_width="100%"))
-        t_slider = w.FloatSlider(value=figure.t, min=0.0, max=1.0, step=0.01, description="t",
-                                 continuous_update=True, readout_format=".2f")
-        schedule = w.Dropdown(options=list(named_schedules()), description="schedule")
-        if figure.schedule.name in named_schedules():
-            schedule.value = figure.schedule.name
-        self.controls = {"t": t_slider, "schedule": schedule}
-        for name, spec in figure.extra_controls.items():
-            self.controls[name] = _control_widget(name, spec, figure.params[name])
+        self.controls = {}
+        self._originals = {name: figure.params[name] for name in figure.controls()}
+        for name, spec in figure.controls().items():
+            self.controls[name] = _control_widget(name, spec, _widget_value(figure.params[name]))
         self.message = w.HTML()
         for name, control in self.controls.items():
             control.observe(lambda change, name=name: self._on_change(name, change["new"]), names="value")
@@ -143,6 +262,8 @@ class Explorer(_explorer_base()):
                           self.image, self.message])
 
     def _on_change(self, name: str, value) -> None:
+        original = self._originals[name]
+        value = original if value == _widget_value(original) else self.figure.control_value(name, value)
         try:
             self.figure.update(**{name: value})
         except ValueError as err:  # e.g. a field undefined at this t: say so, keep the last figure
@@ -176,9 +297,9 @@ def playground(figure=None):
     return Playground(figure)
 
 
-KERNEL_NOTE = ("Typing your own \u03b1\u209c and \u03b2\u209c needs a running Python kernel: the text fields, the "
-               "presets and the derived formula appear when you run this notebook in Jupyter. Here the player "
-               "shows the figure for the four named schedules.")
+KERNEL_NOTE = ("Typing your own \u03b1\u209c and \u03b2\u209c needs a running Python kernel: the text fields "
+               "and the derived formula appear when you run this notebook in Jupyter. Here the player offers the "
+               "presets: the four named schedules and the surprise.")
 
 
 class PlaygroundPlayer(StaticPlayer):

@@ -17,6 +17,7 @@ from fm_helpers.figures.probability_paths import (
     schedules_figure,
 )
 from fm_helpers.interactive import StaticPlayer
+from player_checks import check_player  # noqa: E402
 
 SCHEDULE_NAMES = list(schedules.named_schedules())
 
@@ -114,13 +115,13 @@ def test_bad_parameters_raise(fig, params):
     assert fig.params == before
 
 
-def test_static_player_frames(fig):
+def test_static_player_frames(fig, tmp_path):
     fig.update(t=0.5, schedule="LinearVP")
-    player = StaticPlayer(fig, times=[0.0, 1.0])
-    assert len(player.frames) == 4 and all(len(row) == 2 for row in player.frames)
-    assert len({frame for row in player.frames for frame in row}) == 8
-    assert fig.t == 0.5 and fig.schedule.name == "LinearVP"  # restored
-    assert "fm-player" in player._repr_html_()
+    player = check_player(fig, tmp_path, times=[0.0, 1.0], only={"schedule": ["CondOT", "LinearVP"]},
+                          probe=(1, {"destination": 1}))
+    assert [name for name, _, _ in player.axes] == ["schedule", "destination"]
+    assert len(player.frames) == 2 * 2 * 3  # t = 0.5 joins the times: the player opens there exactly
+    assert "n_samples" in player.fixed
 
 
 def test_grid_marginal_density_matches_library():

@@ -21,6 +21,7 @@ from fm_helpers.figures.conditional_field import (
     show_step,
 )
 from fm_helpers.interactive import StaticPlayer
+from player_checks import check_player  # noqa: E402
 from fm_helpers.paths import GaussianPath
 from fm_helpers.schedules import named_schedules
 
@@ -129,18 +130,16 @@ def test_bad_parameters_raise(figure, bad):
     assert figure.params["destination"] in ("Los Angeles", "Las Vegas")
 
 
-def test_static_player_frames(figure):
-    times = [1.0]  # one time keeps the test fast; the frames cover the four schedules
-    player = StaticPlayer(figure, times=times)
-    assert len(player.frames) == 4 and all(len(row) == len(times) for row in player.frames)
-    assert sum(len(row) for row in player.frames) == 4 * len(times)
-    assert all(frame.startswith("data:image/png;base64,") for row in player.frames for frame in row)
-    assert 'class="fm-player"' in player._repr_html_()
+def test_static_player_frames(figure, tmp_path):
+    player = check_player(figure, tmp_path, times=[0.5, 1.0], only={"schedule": ["CondOT", "Cosine"]},
+                          probe=(1, {"schedule": 1, "destination": 0}))
+    assert [name for name, _, options in player.axes] == ["schedule", "destination"]
 
 
-def test_default_static_times_cover_zero_to_one():
-    times = ConditionalFieldFigure.static_times
-    assert times[0] == 0.0 and times[-1] == 1.0
+def test_player_times_cover_zero_to_one_densely_near_one():
+    times = ConditionalFieldFigure.controls()["t"]["static"]
+    assert times[0] == 0.0 and times[-1] == 1.0 and len(times) >= 41
+    assert {0.5, 0.95, 0.99} <= set(times)
 
 
 def test_static_figures():

@@ -25,6 +25,7 @@ from fm_helpers.sampling import (
 )
 from fm_helpers.sampling import straightness as chord_arc_ratio
 from fm_helpers.interactive import StaticPlayer
+from player_checks import check_player  # noqa: E402
 from fm_helpers.marginal import marginal_field
 from fm_helpers.paths import GaussianPath
 from fm_helpers.schedules import CondOT, Cosine, LinearVP, Polynomial, named_schedules
@@ -141,11 +142,9 @@ def test_bad_update_leaves_the_figure_unchanged(figure):
     assert figure.params["n_starts"] == 5
 
 
-def test_static_player_has_a_frame_per_schedule_and_time(figure):
-    player = StaticPlayer(figure, times=[0.0, 0.5, 1.0])
-    assert len(player.frames) == 4 and all(len(row) == 3 for row in player.frames)
-    assert all(frame.startswith("data:image/png;base64,") for row in player.frames for frame in row)
-    assert 'class="fm-player"' in player._repr_html_()
+def test_static_player_has_a_frame_per_schedule_and_time(figure, tmp_path):
+    player = check_player(figure, tmp_path, times=[0.0, 0.5, 1.0], probe=(2, {"schedule": 2}))
+    assert len(player.frames) == 4 * 3 and set(player.fixed) == {"paths", "n_starts"}
 
 
 # -- the measurements ----------------------------------------------------------------------

@@ -20,6 +20,7 @@ from fm_helpers.figures import chapter_figure  # noqa: E402
 from fm_helpers.figures import marginal_field as mf  # noqa: E402
 from fm_helpers.figures.base import DENSITY_CMAP  # noqa: E402
 from fm_helpers.interactive import StaticPlayer  # noqa: E402
+from player_checks import check_player  # noqa: E402
 from fm_helpers.paths import GaussianPath  # noqa: E402
 from fm_helpers.schedules import named_schedules  # noqa: E402
 
@@ -241,13 +242,11 @@ def test_bad_updates_raise_and_change_nothing(figure, kwargs):
 
 # -- the static player -------------------------------------------------------------------------------
 
-def test_static_player_frames(figure):
+def test_static_player_frames(figure, tmp_path):
     figure.update(t=0.5, schedule="CondOT", car="Irvine")
-    player = StaticPlayer(figure, times=[0.0, 1.0])
-    assert len(player.frames) == 4 and all(len(row) == 2 for row in player.frames)
-    assert all(frame.startswith("data:image/png;base64,") for row in player.frames for frame in row)
-    assert figure.t == 0.5 and figure.schedule.name == "CondOT"     # the figure is left where it was
-    assert len(mf.MarginalFieldFigure.static_times) * 4 == 44
+    player = check_player(figure, tmp_path, times=[0.0, 0.5], only={"schedule": ["CondOT"]},
+                          probe=(0, {"car": 1}))
+    assert player.axes[1][2][0] == "Irvine" and len(player.frames) == 2 * 2
 
 
 # -- the static figures and helpers -----------------------------------------------------------------

@@ -15,6 +15,7 @@ from fm_helpers.figures.continuity import (DATASETS, ContinuityFigure, EXAMPLE_F
                                            density_trajectories_figure, divergence_examples_figure,
                                            residual_maps)
 from fm_helpers.interactive import StaticPlayer
+from player_checks import check_player  # noqa: E402
 
 SCHEDULES = list(schedules.named_schedules())
 MIXTURE_1D = data.GaussianMixture([[-2.0], [0.5], [2.5]], [0.3, 0.2, 0.4], [0.3, 0.2, 0.5])
@@ -136,11 +137,10 @@ def test_bad_parameters_raise(figure, bad):
     assert figure.params["data"] in DATASETS
 
 
-def test_static_player_frames(figure):
-    player = StaticPlayer(figure, times=[0.0, 1.0])
-    assert len(player.frames) == 4
-    assert all(len(row) == 2 for row in player.frames)
-    assert all(frame.startswith("data:image/png;base64,") for row in player.frames for frame in row)
+def test_static_player_frames(figure, tmp_path):
+    player = check_player(figure, tmp_path, times=[0.0, 1.0], only={"schedule": ["CondOT", "Cosine"]},
+                          probe=(2, {"schedule": 1, "data": 1}))
+    assert len(player.frames) == 2 * 2 * 3
     assert repr(player).startswith("<static player: the continuity equation")
 
 

@@ -16,6 +16,7 @@ from fm_helpers import data, marginal, ode, paths, sampling, schedules  # noqa: 
 from fm_helpers.figures import chapter_figure  # noqa: E402
 from fm_helpers.figures.sampling import SamplingFigure  # noqa: E402
 from fm_helpers.interactive import StaticPlayer  # noqa: E402
+from player_checks import check_player  # noqa: E402
 
 NAMES = list(schedules.named_schedules())
 STARTS = np.random.default_rng(0).standard_normal((SamplingFigure.N_POINTS, 2))
@@ -152,10 +153,10 @@ def test_runs_are_cached_and_the_cache_is_bounded(figure):
     assert len(figure._cache) == SamplingFigure.CACHE_SIZE
 
 
-def test_static_player_renders_every_schedule_at_every_time():
+def test_static_player_renders_every_setting_at_every_time(tmp_path):
     fig = SamplingFigure(t=0.5, schedule="Cosine", steps=4, method="heun")
-    player = StaticPlayer(fig, times=[0.0, 1.0])
-    assert len(player.frames) == 4 and all(len(row) == 2 for row in player.frames)
-    assert all(frame.startswith("data:image/png;base64,") for row in player.frames for frame in row)
-    assert fig.t == 0.5 and fig.schedule.name == "Cosine"  # restored afterwards
+    player = check_player(fig, tmp_path, times=[0.0, 1.0],
+                          only={"schedule": ["Cosine"], "steps": [2, 4], "method": ["euler", "heun"]},
+                          probe=(2, {"steps": 0, "method": 0}))
+    assert len(player.frames) == 2 * 2 * 3
     assert "sampling: from noise to data" in player._repr_html_()

@@ -21,6 +21,7 @@ from fm_helpers.figures.playground import (
 from fm_helpers.interactive import StaticPlayer
 from fm_helpers.sampling import conditional_straightness, marginal_routes, scale_and_clock
 from fm_helpers.schedules import check_schedule, schedule_from_text
+from player_checks import check_player  # noqa: E402
 
 SCHEDULE_NAMES = list(schedules.named_schedules())
 
@@ -193,12 +194,12 @@ def test_conditional_straightness_closed_form():
     np.testing.assert_allclose(conditional_straightness(surprise, x0, z, n_times=4001), 1 / variation, rtol=1e-9)
 
 
-def test_static_player_frames(fig):
+def test_static_player_frames(fig, tmp_path):
     fig.update(t=0.5, schedule="LinearVP")
-    player = StaticPlayer(fig, times=[0.0, 1.0])
-    assert len(player.frames) == 4 and all(len(row) == 2 for row in player.frames)
-    assert fig.params["t"] == 0.5 and fig.schedule.name == "LinearVP"
-    assert player.start_schedule == SCHEDULE_NAMES.index("LinearVP")
+    player = check_player(fig, tmp_path, times=[0.0, 1.0], only={"data": ["two cities"]},
+                          probe=(2, {"schedule": 4}))
+    assert player.axes[0][2] == list(PRESETS)  # the four named schedules and the surprise
+    assert player.start["schedule"] == list(PRESETS).index("LinearVP")
 
 
 def test_static_figures():

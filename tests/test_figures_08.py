@@ -17,6 +17,7 @@ from fm_helpers import data, learning  # noqa: E402
 from fm_helpers.figures import chapter_figure  # noqa: E402
 from fm_helpers.figures import learning as fl  # noqa: E402
 from fm_helpers.interactive import StaticPlayer  # noqa: E402
+from player_checks import check_player  # noqa: E402
 from fm_helpers.marginal import marginal_field  # noqa: E402
 from fm_helpers.paths import GaussianPath  # noqa: E402
 from fm_helpers.schedules import named_schedules  # noqa: E402
@@ -114,11 +115,12 @@ def test_book_model_rejects_bad_counts():
         learning.book_model("CondOT", 0)
 
 
-def test_static_player_frames():
+def test_static_player_frames(tmp_path):
     fig = fl.LearnedFieldFigure(t=0.5, n_features=25)
-    player = StaticPlayer(fig, times=[0.2, 1.0])
-    assert len(player.frames) == 4 and all(len(row) == 2 for row in player.frames)
-    assert fig.t == 0.5 and fig.schedule.name == "CondOT"
+    player = check_player(fig, tmp_path, times=[0.2, 1.0], only={"schedule": ["CondOT"]},
+                          probe=(0, {"n_features": 2}))
+    assert fig.t == 0.5 and fig.schedule.name == "CondOT" and len(player.frames) == 3 * 3
+    assert {0.5, 0.95} <= set(fl.LearnedFieldFigure.controls()["t"]["static"])
 
 
 def test_static_figures_build():

@@ -11,6 +11,7 @@ from fm_helpers import sampling, schedules
 from fm_helpers.figures.playground import PlaygroundFigure
 from fm_helpers.interactive import Playground, PlaygroundPlayer, StaticPlayer, playground
 from fm_helpers.schedules import PRESETS, SURPRISE, schedule_from_text
+from fm_helpers.figures.base import declare_t
 
 
 @pytest.fixture(scope="module")
@@ -105,13 +106,14 @@ def test_t_and_data_controls(ui):
     assert ui.figure.params["data"] == "eight gaussians" and ui.image.value != image
 
 
-def test_static_mode_gives_a_player_with_the_note(monkeypatch, figure):
+def test_static_mode_gives_a_player_with_the_note(monkeypatch, figure, tmp_path):
     monkeypatch.setenv("FM_STATIC", "1")
-    monkeypatch.setattr(figure, "static_times", [1.0], raising=False)  # one frame per schedule: fast
+    monkeypatch.setenv("FM_FRAME_STORE", str(tmp_path))
+    monkeypatch.setattr(type(figure), "t_control", declare_t([0.5]))  # one frame per setting: fast
     figure.update(t=0.5, schedule="CondOT")
     player = playground(figure)
     assert isinstance(player, PlaygroundPlayer) and isinstance(player, StaticPlayer)
-    assert len(player.frames) == 4 and all(len(row) == 1 for row in player.frames)
+    assert len(player.frames) == len(PRESETS)  # the presets, at t = 0.5 (data is a live-only control)
     page = player._repr_html_()
     assert "needs a running Python kernel" in page and "fm-player" in page
 

@@ -28,7 +28,8 @@ from PIL import Image
 from ..paths import GaussianPath
 from ..schedules import Schedule, ScheduleValues, named_schedules
 
-__all__ = ["LiveFigure", "COLORS", "DENSITY_CMAP", "resolve_schedule", "static_figure"]
+__all__ = ["LiveFigure", "COLORS", "DENSITY_CMAP", "resolve_schedule", "static_figure", "book_times", "declare_t",
+           "declare_schedule"]
 
 #: One visual grammar across the book: noise and data keep their colours everywhere.
 COLORS = {
@@ -50,6 +51,27 @@ def static_figure(figsize: tuple[float, float], dpi: int = 80) -> Figure:
     return fig
 
 
+def book_times(*extra: float) -> tuple[float, ...]:
+    """The 41 values of t the book's kernel-free players show, plus ``extra``: every 0.05 up to 0.6, every
+    0.025 up to 0.8, every 0.01 up to 1, denser near t = 1, where most chapters' story happens.
+
+    Built from whole thousandths so that 0.5, 0.95 and 1.0 are exactly the numbers a reader types."""
+    thousandths = [*range(0, 600, 50), *range(600, 800, 25), *range(800, 1001, 10)]
+    return tuple(sorted({k / 1000 for k in thousandths} | {float(t) for t in extra}))
+
+
+def declare_t(static=None) -> dict:
+    """The declaration of a figure's t control; ``static``: the values the book's player renders."""
+    values = book_times() if static is None else tuple(float(t) for t in static)
+    return {"kind": "float", "min": 0.0, "max": 1.0, "step": 0.01, "description": "t", "static": values}
+
+
+def declare_schedule(options=None) -> dict:
+    """The declaration of a figure's schedule control: the four named schedules unless ``options`` says otherwise."""
+    names = list(named_schedules()) if options is None else list(options)
+    return {"kind": "choice", "options": names, "description": "schedule", "static": names}
+
+
 def resolve_schedule(schedule: Schedule | str) -> Schedule:
     """A Schedule from itself or from one of the four display names (e.g. ``"Cosine"``)."""
     if isinstance(schedule, Schedule):
@@ -64,11 +86,17 @@ class LiveFigure:
     """Base class of the book's interactive figures.
 
     Subclasses set ``title``, ``caption``, ``alt`` (text for readers who cannot see the
-    figure), ``figsize``, optionally ``extra_controls`` (name -> description, see
-    ``fm_helpers.interactive``), and implement ``_build()`` (create axes and artists)
-    and ``_draw(changed)`` (update artists for the parameter names in ``changed``).
-    Every figure has the parameters ``t`` and ``schedule``; subclasses add their own
-    through ``defaults``.
+    figure), ``figsize``, optionally ``extra_controls`` (name -> declaration), and implement
+    ``_build()`` (create axes and artists) and ``_draw(changed)`` (update artists for the
+    parameter names in ``changed``). Every figure has the parameters ``t`` and ``schedule``;
+    subclasses add their own through ``defaults``.
+
+    Controls are declared in one place, ``controls()``: ``t_control``, ``schedule_control`` and
+    ``extra_controls``, each a dict with ``kind`` (``float``, ``int`` or ``choice``), ``description``,
+    ``min``/``max``/``step`` or ``options``, and optionally ``static``: the finite list of values the
+    book's kernel-free player renders. A control without ``static`` is live-only: the player keeps the
+    value the notebook set. Both ``fm_helpers.interactive.Explorer`` (ipywidgets) and
+    ``StaticPlayer`` (the web page) are built from this declaration.
     """
 
     title: str = "figure"
@@ -76,10 +104,12 @@ class LiveFigure:
     alt: str = ""
     figsize: tuple[float, float] = (7.5, 3.4)
     dpi: int = 80
+    #: WebP quality of the book's player frames (0-100; lower for figures whose frames are heavy)
+    frame_quality: int = 80
     defaults: dict[str, Any] = {}
+    t_control: dict = declare_t()
+    schedule_control: dict = declare_schedule()
     extra_controls: dict[str, dict] = {}
-    #: the times at which the static book renders frames (override to avoid a singular end point)
-    static_times: np.ndarray = np.linspace(0.0, 1.0, 21)
 
     def __init__(self, t: float = 0.5, schedule: Schedule | str = "CondOT", **params):
         unknown = set(params) - set(self.defaults)
@@ -100,6 +130,15 @@ class LiveFigure:
         self.fig.set_layout_engine("none")
 
     # -- the public surface ---------------------------------------------------------------
+    @classmethod
+    def controls(cls) -> dict[str, dict]:
+        """Every control of the figure, in display order: t, schedule, then the figure's own."""
+        return {"t": cls.t_control, "schedule": cls.schedule_control, **cls.extra_controls}
+
+    def control_value(self, name: str, option):
+        """The parameter value behind a control option (an option is what the reader sees, e.g. a name)."""
+        return option
+
     @property
     def t(self) -> float:
         return self.params["t"]

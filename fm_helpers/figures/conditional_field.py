@@ -113,12 +113,9 @@ class ConditionalFieldFigure(LiveFigure):
            "a dot and a dark arrow showing where each car is and where it is heading. A second panel plots the "
            "highlighted car's two coordinates against time, with tangent segments at the current time.")
     figsize = (8.4, 4.6)
-    #: frames of the static book: every 0.1, and denser near t = 1, where the cars converge and the field blows up
-    #: (21 uniform frames would make the page too heavy; the live notebook has every t)
-    static_times = np.array([0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0])
     defaults = {"destination": "Las Vegas"}
     extra_controls = {"destination": {"kind": "choice", "options": list(DESTINATIONS),
-                                      "description": "destination z"}}
+                                      "description": "destination z", "static": list(DESTINATIONS)}}
 
     # -- validation -------------------------------------------------------------------------
     def update(self, **changes) -> None:

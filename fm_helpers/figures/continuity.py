@@ -151,7 +151,8 @@ class ContinuityFigure(LiveFigure):
     figsize = (8.625, 3.25)  # 621 x 234 pixels: whole numbers, as the player's <img> size assumes
     dpi = 72
     defaults = {"data": "two cities"}
-    extra_controls = {"data": {"kind": "choice", "options": list(DATASETS), "description": "data"}}
+    extra_controls = {"data": {"kind": "choice", "options": list(DATASETS), "description": "data",
+                               "static": list(DATASETS)}}
 
     def __init__(self, t: float = 0.5, schedule="CondOT", **params):
         _check_data(params.get("data", self.defaults["data"]))

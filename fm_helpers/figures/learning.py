@@ -100,10 +100,9 @@ class LearnedFieldFigure(LiveFigure):
            "error against time, mostly below a dotted line at 15 percent, with a dot at the current time.")
     figsize = (9.6, 3.6)
     #: Six frames per schedule: each schedule needs its own fit, and the page stays small.
-    static_times = np.linspace(0.0, 1.0, 6)
     defaults = {"n_features": BOOK_FIT["n_random"]}
     extra_controls = {"n_features": {"kind": "choice", "options": list(FEATURE_CHOICES),
-                                     "description": "random features"}}
+                                     "description": "random features", "static": list(FEATURE_CHOICES)}}
 
     def update(self, **changes) -> None:
         if "n_features" in changes:

@@ -162,11 +162,12 @@ class MarginalFieldFigure(LiveFigure):
            "desert between the cities and the dots gather there. The bars show the probability that the car "
            "is heading to each city.")
     figsize = (10.2, 3.8)
-    #: The book's kernel-free player holds 4 x 11 frames (t in steps of 0.1), about 1.6 MB of page: the
-    #: default 21 times would double that and take most of the 4 MB page-weight budget.
-    static_times = np.linspace(0.0, 1.0, 11)
     defaults = {"car": "Irvine"}
-    extra_controls = {"car": {"kind": "choice", "options": list(CARS), "description": "car at"}}
+    #: the book's player offers the two car positions the chapter discusses (every frame costs build time
+    #: and site space); its density maps need a lower WebP quality to keep one setting under 3 MiB
+    extra_controls = {"car": {"kind": "choice", "options": list(CARS), "description": "car at",
+                              "static": ["Irvine", "between the cities"]}}
+    frame_quality = 60
 
     _N_ARROWS = 11      # arrows per side
     _N_DOTS = 150       # samples that follow each field

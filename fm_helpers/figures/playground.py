@@ -33,7 +33,7 @@ from ..paths import GaussianPath
 from ..sampling import (ROUTE_DATASETS, conditional_straightness, marginal_routes, position_at, rk4_steps_needed,
                         scale_and_clock, straightness)
 from ..schedules import PRESETS, SURPRISE, Schedule, named_schedules, schedule_from_text
-from .base import COLORS, LiveFigure, resolve_schedule, static_figure
+from .base import COLORS, LiveFigure, declare_schedule, resolve_schedule, static_figure
 
 __all__ = [
     "PlaygroundFigure",
@@ -116,8 +116,8 @@ class PlaygroundFigure(LiveFigure):
            "field, and purple trajectories with dots at the current positions; each map prints the straightness "
            "of its routes.")
     figsize = (9.6, 4.0)
-    #: frames of the static book every 0.1 in t (4 x 11 frames keep the page light and the build quick)
-    static_times = np.linspace(0.0, 1.0, 11)
+    #: the book's player offers the presets (the four named schedules and the surprise); typed formulas need a kernel
+    schedule_control = declare_schedule(PRESETS)
     defaults = {"data": "two cities"}
     extra_controls = {"data": {"kind": "choice", "options": list(DATASETS), "description": "data"}}
     CACHE_SIZE = 16
@@ -135,6 +135,12 @@ class PlaygroundFigure(LiveFigure):
             schedule = resolve_schedule(changes.get("schedule", self.schedule))
             self._prepared(schedule, changes.get("data", self.params["data"]))  # raises before any change
         super().update(**changes)
+
+    def control_value(self, name: str, option):
+        """A preset's name stands for its schedule (the surprise is built from its two formulas)."""
+        if name == "schedule" and isinstance(option, str) and option not in named_schedules() and option in PRESETS:
+            return schedule_from_text(*PRESETS[option], name=option)
+        return option
 
     @property
     def mixture(self) -> data.GaussianMixture:

@@ -114,10 +114,10 @@ class ProbabilityPathFigure(LiveFigure):
     figsize = (8.4, 3.7)
     #: Frames of the static book every 0.1 in t: three panels with a density and two clouds of points
     #: make a frame about 20 kB, and 4 x 21 of them would push the page past its 4 MiB budget.
-    static_times = np.linspace(0.0, 1.0, 11)
     defaults = {"destination": "Las Vegas", "n_samples": 300}
     extra_controls = {
-        "destination": {"kind": "choice", "options": list(DESTINATIONS), "description": "destination z"},
+        "destination": {"kind": "choice", "options": list(DESTINATIONS), "description": "destination z",
+                        "static": ["Las Vegas", "Los Angeles"]},
         "n_samples": {"kind": "int", "min": 50, "max": _POOL, "step": 50, "description": "samples"},
     }
 

@@ -146,11 +146,11 @@ class SamplingFigure(LiveFigure):
            "text giving the share of points per city and a distance to the exact result.")
     figsize = (9.6, 4.6)
     # 11 times x 4 schedules keep the chapter page (with all its assets) under 4 MB
-    static_times = np.linspace(0.0, 1.0, 11)
     defaults = {"steps": 8, "method": "euler"}
     extra_controls = {
-        "steps": {"kind": "int", "min": 1, "max": 50, "step": 1, "description": "steps"},
-        "method": {"kind": "choice", "options": ["euler", "heun", "rk4"], "description": "method"},
+        "steps": {"kind": "int", "min": 1, "max": 50, "step": 1, "description": "steps", "static": [1, 2, 4, 8]},
+        "method": {"kind": "choice", "options": ["euler", "heun", "rk4"], "description": "method",
+                   "static": ["euler", "rk4"]},
     }
     MAX_STEPS = 50
     N_POINTS = 400

@@ -126,6 +126,7 @@ class LoadedPage:
     failed: list = dataclasses.field(default_factory=list)  # (url, reason)
     console_errors: list = dataclasses.field(default_factory=list)
     responses: list = dataclasses.field(default_factory=list)  # playwright Responses
+    first_load: list = dataclasses.field(default_factory=list)  # the responses until the page settled
 
     @property
     def path(self) -> Path:
@@ -153,9 +154,9 @@ def page_loader(browser, site_url):
     The caller owns the returned page and closes ``loaded.context`` when done.
     """
 
-    def load(rel: str) -> LoadedPage:
+    def load(rel: str, width: int = 1280, height: int = 900) -> LoadedPage:
         context = browser.new_context(
-            viewport={"width": 1280, "height": 900},
+            viewport={"width": width, "height": height},
             device_scale_factor=1,
             service_workers="block",
         )
@@ -197,6 +198,7 @@ def page_loader(browser, site_url):
 
         page.goto(loaded.url, wait_until="load")
         _settle(page)
+        loaded.first_load = list(loaded.responses)
         return loaded
 
     return load
