@@ -95,11 +95,13 @@ def min_font_points(fig: Figure) -> float:
     return MIN_TEXT_CSS_PX / css_px_per_point
 
 
-def _texts(fig: Figure):
+def _texts(fig: Figure, shown_only: bool = True):
+    """The Text artists of ``fig``: those a reader sees now, or (``shown_only=False``) every one, including
+    notes that are empty or hidden until a control shows them."""
     from matplotlib.text import Text
 
     for text in fig.findobj(Text):
-        if text.get_visible() and text.get_text().strip():
+        if not shown_only or (text.get_visible() and text.get_text().strip()):
             yield text
 
 
@@ -115,15 +117,16 @@ def enlarge_small_text(fig: Figure) -> None:
             for which, ticks in (("major", axis.get_major_ticks()), ("minor", axis.get_minor_ticks())):
                 if ticks and ticks[0].label1.get_fontsize() < floor:
                     axis.set_tick_params(which=which, labelsize=floor)
-    for text in _texts(fig):
+    for text in _texts(fig, shown_only=False):  # empty notes too: a control may fill them later
         if text.get_fontsize() < floor:
             text.set_fontsize(floor)
 
 
-def smallest_text_px(fig: Figure) -> float:
-    """Font size of the smallest visible text of ``fig`` in pixels of its 1x image (figsize * dpi)."""
+def smallest_text_px(fig: Figure, shown_only: bool = True) -> float:
+    """Font size of the smallest text of ``fig`` in pixels of its 1x image (figsize * dpi): of the text shown
+    now, or (``shown_only=False``) of every text artist, including empty or hidden notes."""
     fig.canvas.draw()  # creates the tick labels the figure will actually show
-    sizes = [text.get_fontsize() for text in _texts(fig)]
+    sizes = [text.get_fontsize() for text in _texts(fig, shown_only)]
     return min(sizes, default=float("inf")) * fig.dpi / 72.0
 
 
