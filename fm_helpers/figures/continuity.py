@@ -43,7 +43,7 @@ __all__ = [
 DATASETS = {"two cities": data.two_cities(), "eight gaussians": data.eight_gaussians()}
 #: Names on the map when the data are the two cities: (name, place, (offset x, offset y, alignment)).
 _CITY_LABELS = tuple((name, data.CITIES[name], offset) for name, offset in (
-    ("Los Angeles", (-0.2, 0.55, "center")), ("Las Vegas", (0.3, 0.0, "left")), ("Irvine", (0.25, -0.15, "left")),
+    ("Los Angeles", (-0.2, 0.55, "center")), ("Las Vegas", (-0.3, 0.0, "right")), ("Irvine", (0.25, -0.15, "left")),
     ("San Diego", (0.0, -0.45, "center"))))
 #: Places on the map that are not data: San Diego (the centre of the noise) and Irvine, as dots.
 _PLACES = ("San Diego", "Irvine")

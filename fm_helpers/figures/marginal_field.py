@@ -80,7 +80,7 @@ def _mark_cities(ax, labels: bool = True) -> list:
         ax.plot(*data.CITIES["San Diego"], marker="o", ms=6, color=COLORS["noise"], mec="k", ls="none", zorder=4)[0],
     ]
     if labels:
-        for name, (dx, dy, ha) in {"Los Angeles": (-0.15, 0.25, "right"), "Las Vegas": (0.0, 0.3, "center"),
+        for name, (dx, dy, ha) in {"Los Angeles": (0.0, 0.4, "center"), "Las Vegas": (0.0, 0.3, "center"),
                                    "San Diego": (0.15, -0.35, "left")}.items():
             x, y = data.CITIES[name]
             artists.append(ax.text(x + dx, y + dy, name, fontsize=7.5, ha=ha, color="white", zorder=5,
