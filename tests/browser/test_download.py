@@ -55,7 +55,7 @@ def test_landing_page_links_the_download(site_url):
     for link in links:
         with urllib.request.urlopen(site_url + link) as response:
             assert response.status == 200
-            assert response.read(4) == b"PK\x03\x04", f"{link} is not a zip file"
+            assert response.read() == (HTML_DIR / ZIP_NAME).read_bytes(), f"{link} does not serve the bundle"
 
 
 def test_download_holds_notebooks_helpers_and_requirements(bundle):
