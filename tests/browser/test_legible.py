@@ -92,7 +92,8 @@ pytestmark = pytest.mark.skipif(not PAGES, reason="no built site: run `make book
 @pytest.mark.parametrize("rel", PAGES)
 def test_images_have_twice_the_pixels_they_are_shown_at(measure, rel, width):
     found = measure(rel, width)
-    blurred = [f"{img['src'][-60:]}: {img['natural']} px shown {img['shown']:.0f} px wide"
+    blurred = [f"{'player frame ' if img['player'] else ''}{img['src'][-60:]}: {img['natural']} px shown "
+               f"{img['shown']:.0f} px wide"
                for img in found["images"] if img["shown"] > 0 and img["natural"] < 2 * img["shown"] - 1]
     assert not blurred, f"{rel} at {width} px: images with fewer than 2 pixels per CSS pixel:\n" + "\n".join(blurred)
 
