@@ -28,8 +28,9 @@ from PIL import Image
 from ..paths import GaussianPath
 from ..schedules import Schedule, ScheduleValues, named_schedules
 
-__all__ = ["LiveFigure", "COLORS", "DENSITY_CMAP", "resolve_schedule", "static_figure", "book_times", "declare_t",
-           "declare_schedule"]
+__all__ = ["LiveFigure", "COLORS", "DENSITY_CMAP", "SCHEDULE_STYLES", "schedule_styles", "resolve_schedule",
+           "static_figure", "book_times", "declare_t", "declare_schedule", "COLUMN_CSS_PX", "MIN_TEXT_CSS_PX",
+           "enlarge_small_text", "smallest_text_px", "retina_png", "use_retina_display"]
 
 #: One visual grammar across the book: noise and data keep their colours everywhere.
 COLORS = {
@@ -39,9 +40,127 @@ COLORS = {
     "conditional": "#55a868",  # conditional fields and paths u_t(x|z)
     "naive": "#c44e52",       # the naive unweighted average
     "accent": "#8172b3",
+    "learned": "#d81b60",     # a learned field v_theta: saturated, so it reads on light and dark backgrounds
 }
 #: Densities use a perceptually uniform colormap that still reads in grey.
 DENSITY_CMAP = "viridis"
+
+#: One colour (and line style and marker, so that the lines still differ in grey) per schedule, in every
+#: figure of the book that compares schedules. Okabe-Ito colours: told apart with any colour vision.
+SCHEDULE_STYLES = {
+    "CondOT": {"color": "#0072b2", "ls": "-", "marker": "o"},
+    "Cosine": {"color": "#d55e00", "ls": "--", "marker": "s"},
+    "Polynomial(n=2)": {"color": "#009e73", "ls": "-.", "marker": "^"},
+    "LinearVP": {"color": "#cc79a7", "ls": ":", "marker": "D"},
+}
+#: Schedules outside the four named ones (built in a notebook, typed in chapter 7) take these in turn.
+OTHER_SCHEDULE_STYLES = (
+    {"color": "#e69f00", "ls": (0, (5, 1.5, 1, 1.5, 1, 1.5)), "marker": "v"},
+    {"color": "#56b4e9", "ls": (0, (1, 1)), "marker": "P"},
+    {"color": "#000000", "ls": (0, (8, 2)), "marker": "X"},
+)
+
+
+def schedule_styles(names) -> list[dict]:
+    """The style (color, ls, marker) of each schedule name, in order: the book's own for the four named
+    schedules, the next free one of ``OTHER_SCHEDULE_STYLES`` for any other name."""
+    styles, others = [], 0
+    for name in names:
+        name = getattr(name, "name", name)
+        if name in SCHEDULE_STYLES:
+            styles.append(dict(SCHEDULE_STYLES[name]))
+        else:
+            styles.append(dict(OTHER_SCHEDULE_STYLES[others % len(OTHER_SCHEDULE_STYLES)]))
+            others += 1
+    return styles
+
+
+# -- legible text ------------------------------------------------------------------------
+#: Width of a notebook output (an image, a player frame) in CSS px at a desktop window (1280 px, sphinx-book-theme,
+#: measured in Chromium). A figure wider than this at its 1x size (figsize * dpi) is shown scaled down to it.
+COLUMN_CSS_PX = 672
+#: No text in a figure is smaller than this on the page (CSS px, at the column width above); 10 px is the
+#: floor the book promises, the rest is a margin for rounding in the browser.
+MIN_TEXT_CSS_PX = 10.5
+
+
+def _width_px(fig: Figure) -> float:
+    return float(fig.get_figwidth() * fig.dpi)
+
+
+def min_font_points(fig: Figure) -> float:
+    """The smallest font size (points) that is still MIN_TEXT_CSS_PX on the page for this figure."""
+    shown = min(_width_px(fig), COLUMN_CSS_PX)  # CSS px the figure occupies on the page
+    css_px_per_point = shown / (fig.get_figwidth() * 72.0)
+    return MIN_TEXT_CSS_PX / css_px_per_point
+
+
+def _texts(fig: Figure, shown_only: bool = True):
+    """The Text artists of ``fig``: those a reader sees now, or (``shown_only=False``) every one, including
+    notes that are empty or hidden until a control shows them."""
+    from matplotlib.text import Text
+
+    for text in fig.findobj(Text):
+        if not shown_only or (text.get_visible() and text.get_text().strip()):
+            yield text
+
+
+def enlarge_small_text(fig: Figure) -> None:
+    """Raise every text of ``fig`` (tick labels included) to at least ``min_font_points(fig)``.
+
+    Call before the figure is laid out: a constrained layout then makes room for the larger text.
+    """
+    floor = min_font_points(fig)
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            # through tick_params, so that ticks matplotlib creates later get the size too
+            for which, ticks in (("major", axis.get_major_ticks()), ("minor", axis.get_minor_ticks())):
+                if ticks and ticks[0].label1.get_fontsize() < floor:
+                    axis.set_tick_params(which=which, labelsize=floor)
+    for text in _texts(fig, shown_only=False):  # empty notes too: a control may fill them later
+        if text.get_fontsize() < floor:
+            text.set_fontsize(floor)
+
+
+def smallest_text_px(fig: Figure, shown_only: bool = True) -> float:
+    """Font size of the smallest text of ``fig`` in pixels of its 1x image (figsize * dpi): of the text shown
+    now, or (``shown_only=False``) of every text artist, including empty or hidden notes."""
+    fig.canvas.draw()  # creates the tick labels the figure will actually show
+    sizes = [text.get_fontsize() for text in _texts(fig, shown_only)]
+    return min(sizes, default=float("inf")) * fig.dpi / 72.0
+
+
+def retina_png(fig: Figure) -> tuple[bytes, dict]:
+    """``fig`` as a PNG at twice its dpi, with the size to show it at (its 1x size) as IPython metadata.
+
+    Screens with two device pixels per CSS pixel (most phones and laptops) then get every pixel they can
+    show. The PNG carries the size of its smallest text at 1x in a text chunk ``fm:smallest-text-px``,
+    which the browser tests read to check what a reader sees. Small text is enlarged first
+    (``enlarge_small_text``), so a figure is legible wherever it is shown.
+    """
+    enlarge_small_text(fig)
+    smallest = smallest_text_px(fig)
+    buffer = io.BytesIO()
+    fig.canvas.print_figure(buffer, format="png", dpi=2 * fig.dpi, facecolor="white",
+                            metadata={"fm:smallest-text-px": f"{smallest:.3f}"})
+    width, height = Image.open(io.BytesIO(buffer.getvalue())).size
+    return buffer.getvalue(), {"width": width // 2, "height": height // 2}
+
+
+def use_retina_display() -> None:
+    """Show matplotlib figures in IPython as ``retina_png`` (a 2x image at 1x size; still a plain PNG).
+
+    Called when ``fm_helpers.figures`` is imported; without IPython it does nothing. A later
+    ``%matplotlib inline`` puts matplotlib's own formatter back: import the figures after it.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "display_formatter"):
+        return
+    shell.display_formatter.formatters["image/png"].for_type(Figure, retina_png)
 
 
 def static_figure(figsize: tuple[float, float], dpi: int = 80) -> Figure:
@@ -125,6 +244,7 @@ class LiveFigure:
         self._background = None
         self._build()
         self._draw(set(self.params))
+        enlarge_small_text(self.fig)
         # Lay the figure out once, then freeze it: a layout engine would redo it at every draw.
         self.fig.canvas.draw()
         self.fig.set_layout_engine("none")
@@ -249,3 +369,6 @@ def _same(a, b) -> bool:
         return bool(np.all(a == b)) and type(a) is type(b)
     except (TypeError, ValueError):
         return a is b
+
+
+use_retina_display()

@@ -26,7 +26,7 @@ from matplotlib.patches import Circle
 from .. import data, symbolic
 from ..paths import GaussianPath
 from ..schedules import Schedule, named_schedules
-from .base import COLORS, LiveFigure, resolve_schedule
+from .base import COLORS, LiveFigure, resolve_schedule, schedule_styles
 
 __all__ = [
     "ConditionalFieldFigure",
@@ -308,13 +308,12 @@ def landing_figure(distances: dict, times: np.ndarray, exact: dict | None = None
     many starts of an RK4 solution); ``exact`` optionally maps the same names to the exact
     |psi_t(x0|z) - z| on the same times, drawn as markers.
     """
-    styles = ["-", "--", "-.", ":"]
-    colors = [COLORS["conditional"], COLORS["noise"], COLORS["data"], COLORS["accent"]]
     fig = Figure(figsize=(5.6, 3.7), dpi=80, layout="constrained")
     ax = fig.subplots()
     remaining = 1.0 - np.asarray(times, dtype=float)
     keep = remaining > 0
-    for (name, dist), ls, color in zip(distances.items(), styles, colors):
+    for (name, dist), style in zip(distances.items(), schedule_styles(distances)):
+        ls, color = style["ls"], style["color"]
         ax.loglog(remaining[keep], np.asarray(dist)[keep], ls=ls, color=color, lw=2, label=f"{name} (RK4)")
         if exact is not None and name in exact:
             every = max(1, keep.sum() // 12)

@@ -28,7 +28,7 @@ from ..paths import GaussianPath
 from ..sampling import (T_GRID, conditional_speeds, conditional_trajectories, defined_times, marginal_trajectories,
                         speed_ratio, straightness)
 from ..schedules import Schedule, named_schedules
-from .base import COLORS, LiveFigure, resolve_schedule
+from .base import COLORS, SCHEDULE_STYLES, LiveFigure, resolve_schedule, schedule_styles
 
 __all__ = [
     "CondOTFigure",
@@ -43,7 +43,6 @@ _EXTENT = (-3.0, 4.0, -2.6, 5.0)  # east from, east to, north from, north to (10
 MAX_STARTS = 12
 #: RK4 steps for marginal trajectories
 MARGINAL_STEPS = 100
-_LINESTYLES = ("-", "--", "-.", ":")
 _HATCHES = ("", "//", "..", "xx")
 
 
@@ -110,14 +109,14 @@ def offpath_speed_figure(x_off, z, eps, schedules: dict | None = None) -> Figure
     ts = 1.0 - remaining
     fig = Figure(figsize=(7.0, 3.6), dpi=100, layout="constrained")
     ax = fig.add_subplot()
-    greys = ("0.05", "0.35", "0.55", COLORS["accent"])
-    for (name, schedule), ls, color in zip(schedules.items(), _LINESTYLES, greys):
+    for (name, schedule), style in zip(schedules.items(), schedule_styles(schedules)):
         u = GaussianPath(schedule).conditional_field(x_off, z, ts[:, None])
-        ax.loglog(remaining, np.linalg.norm(u, axis=-1), ls=ls, lw=1.8, color=color, label=f"off the path, {name}")
+        ax.loglog(remaining, np.linalg.norm(u, axis=-1), ls=style["ls"], lw=1.8, color=style["color"],
+                  label=f"off the path, {name}")
     condot = GaussianPath(named_schedules()["CondOT"])
     on_path = condot.flow(eps, z, ts[:, None])
     u_on = condot.conditional_field(on_path, z, ts[:, None])
-    ax.loglog(remaining, np.linalg.norm(u_on, axis=-1), color=COLORS["conditional"], lw=3, alpha=0.8,
+    ax.loglog(remaining, np.linalg.norm(u_on, axis=-1), color=SCHEDULE_STYLES["CondOT"]["color"], lw=5, alpha=0.35,
               label=r"on the path, CondOT: $x = \psi_t(\varepsilon|z)$")
     ax.invert_xaxis()
     ax.set(xlabel=r"time left $1 - t$ (log scale; $t \to 1$ to the right)", ylabel=r"speed $|u_t(x|z)|$ (log scale)",

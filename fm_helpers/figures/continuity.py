@@ -41,6 +41,12 @@ __all__ = [
 
 #: The data sets the figure offers, by the name its "data" control shows.
 DATASETS = {"two cities": data.two_cities(), "eight gaussians": data.eight_gaussians()}
+#: Names on the map when the data are the two cities: (name, place, (offset x, offset y, alignment)).
+_CITY_LABELS = tuple((name, data.CITIES[name], offset) for name, offset in (
+    ("Los Angeles", (-0.2, 0.55, "center")), ("Las Vegas", (-0.3, 0.0, "right")), ("Irvine", (0.25, -0.15, "left")),
+    ("San Diego", (0.0, -0.45, "center"))))
+#: Places on the map that are not data: San Diego (the centre of the noise) and Irvine, as dots.
+_PLACES = ("San Diego", "Irvine")
 #: One window for both data sets (x_low, x_high, y_low, y_high), so that switching moves no axis.
 EXTENT = (-4.5, 4.5, -4.5, 4.5)
 #: Residual grid (n x n): every point costs about ten density and eight field evaluations.
@@ -182,6 +188,12 @@ class ContinuityFigure(LiveFigure):
                                                edgecolor=COLORS["field"], linewidth=0.4))
         self.means = self.dynamic(ax_p.plot([], [], marker="*", ms=9, color=COLORS["data"], mec="k", mew=0.6,
                                             ls="none")[0])
+        label_box = {"boxstyle": "round,pad=0.15", "fc": "black", "alpha": 0.45, "lw": 0}
+        self.city_names = [self.dynamic(ax_p.text(x + dx, y + dy, name, fontsize=7.5, ha=ha, va="center",
+                                                  color="white", bbox=label_box))
+                           for name, (x, y), (dx, dy, ha) in _CITY_LABELS]
+        self.city_names.append(self.dynamic(ax_p.plot(*np.array([data.CITIES[p] for p in _PLACES]).T, marker="o",
+                                                      ms=5, color=COLORS["noise"], mec="white", ls="none")[0]))
         residual_style = dict(origin="lower", extent=EXTENT, cmap=RESIDUAL_CMAP, vmin=-1.0, vmax=1.0,
                               interpolation="nearest")
         self.res_images = {"marginal": self.dynamic(ax_m.imshow(empty, **residual_style)),
@@ -211,6 +223,8 @@ class ContinuityFigure(LiveFigure):
         mixture = DATASETS[name]
         if "data" in changed:
             self.means.set_data(*mixture.means.T)
+            for label in self.city_names:
+                label.set_visible(name == "two cities")
         t, path = self.t, self.path
         dens_grid, quiver_grid = self.dens_grid, self.quiver_grid
 

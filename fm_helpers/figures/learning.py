@@ -135,7 +135,7 @@ class LearnedFieldFigure(LiveFigure):
         # Learned: wide, light, drawn first; exact: thin and dark on top. The two read apart in grey too.
         self.learned_arrows = self.dynamic(ax_map.quiver(
             *self.arrow_points.T, np.zeros(n), np.zeros(n), angles="xy", scale_units="xy", scale=1.0,
-            width=0.016, color=COLORS["accent"], alpha=0.75, edgecolor="none"))
+            width=0.016, color=COLORS["learned"], alpha=0.85, edgecolor="none"))
         self.exact_arrows = self.dynamic(ax_map.quiver(
             *self.arrow_points.T, np.zeros(n), np.zeros(n), angles="xy", scale_units="xy", scale=1.0,
             width=0.005, color=COLORS["field"]))
@@ -168,7 +168,7 @@ class LearnedFieldFigure(LiveFigure):
         ax_curve.xaxis.label.set_size(8)
         ax_curve.yaxis.label.set_size(8)
         handles = [Line2D([], [], color=COLORS["field"], lw=1, label="exact $u_t(x)$"),
-                   Line2D([], [], color=COLORS["accent"], lw=5, alpha=0.75, label="learned $v_\\theta(x, t)$"),
+                   Line2D([], [], color=COLORS["learned"], lw=5, alpha=0.85, label="learned $v_\\theta(x, t)$"),
                    Line2D([], [], marker="*", ms=9, color=COLORS["data"], mec="k", ls="none", label="cities"),
                    Line2D([], [], color="0.4", ls=":", label="15 % target")]
         self.fig.legend(handles=handles, loc="outside lower center", ncol=4, fontsize=8, frameon=False)
@@ -184,7 +184,7 @@ class LearnedFieldFigure(LiveFigure):
         if changed & {"schedule", "n_features"}:
             self.curve.set_ydata(fit.errors)
             self.curve_text.set_text(f"{self.schedule.name}, {self.params['n_features']} features\n"
-                                     f"mean error over [0.05, 0.95]: {fit.errors.mean():.1%}")
+                                     f"mean error, t in [0.05, 0.95]:\n{fit.errors.mean():.1%}")
             self.invalidate_background()
         if not changed & {"t", "schedule", "n_features"}:
             return
@@ -253,7 +253,7 @@ def field_comparison_figure(model, schedule: Schedule | str = "CondOT", times=(0
         exact, learned = marginal_field(path, mixture, points, t), model(points, t)
         scale = 0.9 * spacing / np.percentile(np.hypot(*exact.T), 90)
         for i, (field, colour, width, name) in enumerate(((exact, COLORS["field"], 0.006, "exact $u_t$"),
-                                                          (learned, COLORS["accent"], 0.009, "learned $v_\\theta$"))):
+                                                          (learned, COLORS["learned"], 0.009, "learned $v_\\theta$"))):
             ax = axes[i, j]
             ax.imshow(_light(_DENSITY_RGBA(density / density.max(), bytes=True)), origin="lower", extent=_EXTENT,
                       interpolation="bilinear")

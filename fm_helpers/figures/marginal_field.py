@@ -29,7 +29,7 @@ from ..marginal import marginal_density, marginal_field, naive_field, posterior_
 from ..ode import integrate
 from ..paths import GaussianPath
 from ..schedules import Schedule, named_schedules
-from .base import COLORS, DENSITY_CMAP, LiveFigure, resolve_schedule
+from .base import COLORS, DENSITY_CMAP, LiveFigure, resolve_schedule, schedule_styles
 
 __all__ = ["MarginalFieldFigure", "CARS", "follow_fields", "posterior_mean", "two_fates_figure", "irvine_figure",
            "monte_carlo_figure"]
@@ -64,6 +64,11 @@ def _axes_of_map(ax, title: str) -> None:
     ax.set_title(title, fontsize=10)
 
 
+#: City names on a map: white on a translucent dark box, legible on any density colour.
+_LABEL_BOX = {"boxstyle": "round,pad=0.15", "fc": "black", "alpha": 0.45, "lw": 0}
+_LABELLED_CITIES = ("Los Angeles", "Las Vegas", "San Diego")
+
+
 def _mark_cities(ax, labels: bool = True) -> list:
     """Los Angeles and Las Vegas as data stars, San Diego (the centre of the noise) as a noise dot.
 
@@ -75,11 +80,11 @@ def _mark_cities(ax, labels: bool = True) -> list:
         ax.plot(*data.CITIES["San Diego"], marker="o", ms=6, color=COLORS["noise"], mec="k", ls="none", zorder=4)[0],
     ]
     if labels:
-        for name, (dx, dy, ha) in {"Los Angeles": (-0.15, 0.25, "right"), "Las Vegas": (0.0, 0.3, "center"),
+        for name, (dx, dy, ha) in {"Los Angeles": (0.0, 0.4, "center"), "Las Vegas": (0.0, 0.3, "center"),
                                    "San Diego": (0.15, -0.35, "left")}.items():
             x, y = data.CITIES[name]
             artists.append(ax.text(x + dx, y + dy, name, fontsize=7.5, ha=ha, color="white", zorder=5,
-                                   bbox={"boxstyle": "round,pad=0.15", "fc": "black", "alpha": 0.45, "lw": 0}))
+                                   bbox=_LABEL_BOX))
     return artists
 
 
@@ -200,12 +205,12 @@ class MarginalFieldFigure(LiveFigure):
         _axes_of_map(ax_true, "marginal field $u_t(x)$ (posterior weights)")
         _axes_of_map(ax_naive, "naive average (prior weights)")
         self.images, self.quivers, self.car_arrows, self.dots, self.car_markers = [], [], [], [], []
+        self.car_names = []
         for ax, colour in ((ax_true, COLORS["field"]), (ax_naive, COLORS["naive"])):
             # p_t, evaluated at the centre of every pixel and coloured here (see _PixelImage).
             self.images.append(self.dynamic(_PixelImage(ax, self._density_pixels)))
             # Blitting draws the dynamic artists over the static background, so whatever must stay
             # visible on top of the density image is registered as dynamic too, after the image.
-            # (Text is the slowest thing to draw; the city names are in the legend instead.)
             self.quivers.append(self.dynamic(ax.quiver(
                 *self.arrow_grid.T, np.zeros(len(self.arrow_grid)), np.zeros(len(self.arrow_grid)),
                 angles="xy", scale_units="xy", scale=1.0, width=0.006, color=colour, edgecolor="white",
@@ -215,10 +220,12 @@ class MarginalFieldFigure(LiveFigure):
             self.car_arrows.append(self.dynamic(ax.quiver(
                 [0.0], [0.0], [0.0], [0.0], angles="xy", scale_units="xy", scale=1.0, width=0.016,
                 color=COLORS["accent"], edgecolor="white", linewidth=0.8)))
-            for artist in _mark_cities(ax, labels=False):
+            for artist in _mark_cities(ax):
                 self.dynamic(artist)
             self.car_markers.append(self.dynamic(ax.plot([], [], marker="o", ms=9, color=COLORS["accent"],
                                                          mec="white", mew=1.5, ls="none")[0]))
+            self.car_names.append(self.dynamic(ax.text(0.0, 0.0, "", fontsize=7.5, ha="left", va="top", zorder=6,
+                                                       color="white", bbox=_LABEL_BOX)))
         self.undefined_texts = [self.dynamic(ax.text(
             0.5, 0.3, "", transform=ax.transAxes, ha="center", va="center", fontsize=8.5,
             bbox={"boxstyle": "round", "fc": "white", "ec": colour, "alpha": 0.9}))
@@ -231,7 +238,7 @@ class MarginalFieldFigure(LiveFigure):
             bar.set_hatch(hatch)
         self.bars = [self.dynamic(bar) for bar in bars]
         ax_post.axhline(0.5, color="black", ls="--", lw=1.2)
-        ax_post.set(xticks=positions, xticklabels=["Los Angeles", "Las Vegas"], ylim=(0, 1.15), xlim=(-0.6, 1.6),
+        ax_post.set(xticks=positions, xticklabels=["Los\nAngeles", "Las\nVegas"], ylim=(0, 1.15), xlim=(-0.6, 1.6),
                     ylabel="$p(k \\mid x, t)$")
         ax_post.set_title("where is the car going?", fontsize=9.5)
         ax_post.tick_params(axis="x", labelsize=8.5)
@@ -334,6 +341,11 @@ class MarginalFieldFigure(LiveFigure):
 
         for marker in self.car_markers:
             marker.set_data([car[0]], [car[1]])
+        # The car's place by name, below right of it; a city is already named by its own label.
+        for name in self.car_names:
+            at_city = self.params["car"] in _LABELLED_CITIES
+            name.set_text("" if at_city else self.params["car"])
+            name.set_position((car[0] + 0.15, car[1] - 0.12))
         weights = posterior_weights(path, mixture, car, t)
         for bar, w in zip(self.bars, weights):
             bar.set_height(w)
@@ -424,10 +436,10 @@ def irvine_figure(t: float = 0.5, schedule: Schedule | str = "CondOT") -> Figure
     fig.legend(*ax_map.get_legend_handles_labels(), loc="outside lower center", ncol=2, fontsize=8)
 
     ts = np.linspace(0.0, 1.0, 201)
-    for (name, sched), style in zip(named_schedules().items(), _LINESTYLES):
+    for (name, sched), style in zip(named_schedules().items(), schedule_styles(named_schedules())):
         p = GaussianPath(sched)
         w_la = [posterior_weights(p, mixture, x, float(s))[0] for s in ts]
-        ax_w.plot(ts, w_la, ls=style, lw=1.8, label=name)
+        ax_w.plot(ts, w_la, ls=style["ls"], color=style["color"], lw=1.8, label=name)
     ax_w.axhline(0.5, color="grey", lw=1, ls=(0, (1, 3)))
     ax_w.axvline(t, color="black", lw=0.8, ls=(0, (4, 2)))
     ax_w.set(xlim=(0, 1), ylim=(0.45, 1.01), xlabel="time $t$", ylabel="$p(\\mathrm{Los\\ Angeles} \\mid x, t)$")

@@ -33,7 +33,8 @@ from ..paths import GaussianPath
 from ..sampling import (ROUTE_DATASETS, conditional_straightness, marginal_routes, position_at, rk4_steps_needed,
                         scale_and_clock, straightness)
 from ..schedules import PRESETS, SURPRISE, Schedule, named_schedules, schedule_from_text
-from .base import COLORS, LiveFigure, declare_schedule, resolve_schedule, static_figure
+from .base import (COLORS, SCHEDULE_STYLES, LiveFigure, declare_schedule, resolve_schedule, schedule_styles,
+                   static_figure)
 
 __all__ = [
     "PlaygroundFigure",
@@ -63,6 +64,9 @@ _N_STARTS = 200       # marginal trajectories integrated (for the straightness),
 _STEPS = 100          # RK4 steps of the marginal trajectories
 _TS = np.linspace(0.0, 1.0, 201)
 _ROUTE_COLOR = COLORS["accent"]
+# Where CondOT and the surprising preset are compared, each keeps its colour of every schedule figure.
+_CONDOT_COLOR = SCHEDULE_STYLES["CondOT"]["color"]
+_SURPRISE_COLOR = schedule_styles([SURPRISE])[0]["color"]
 
 
 def _new_figure(figsize, dpi=90) -> Figure:
@@ -115,7 +119,7 @@ class PlaygroundFigure(LiveFigure):
            "cloud of samples that moves from a round blob to the data clusters, dark arrows of the marginal "
            "field, and purple trajectories with dots at the current positions; each map prints the straightness "
            "of its routes.")
-    figsize = (9.6, 4.0)
+    figsize = (9.6, 4.6)
     #: the book's player offers the presets (the four named schedules and the surprise); typed formulas need a kernel
     schedule_control = declare_schedule(PRESETS)
     defaults = {"data": "two cities"}
@@ -197,10 +201,11 @@ class PlaygroundFigure(LiveFigure):
         # Fixed positions (figure fractions) instead of the constrained layout engine: laying out four axes
         # costs more than the whole rest of a build, and these panels never move.
         self.fig.set_layout_engine("none")
-        ax_s = self.fig.add_axes((0.065, 0.615, 0.2, 0.3))
-        ax_p = self.fig.add_axes((0.065, 0.125, 0.2, 0.36))
-        ax_c = self.fig.add_axes((0.33, 0.13, 0.31, 0.76))
-        ax_m = self.fig.add_axes((0.68, 0.13, 0.31, 0.76))
+        # (the bottom 0.6 inch holds the two-row legend)
+        ax_s = self.fig.add_axes((0.065, 0.665, 0.2, 0.261))
+        ax_p = self.fig.add_axes((0.065, 0.239, 0.2, 0.313))
+        ax_c = self.fig.add_axes((0.33, 0.243, 0.31, 0.661))
+        ax_m = self.fig.add_axes((0.68, 0.243, 0.31, 0.661))
         self.ax_sched, self.ax_plane, self.ax_cond, self.ax_marg = ax_s, ax_p, ax_c, ax_m
 
         # Top left: alpha, beta and their sum against t (static per schedule), the current t (dynamic).
@@ -275,7 +280,8 @@ class PlaygroundFigure(LiveFigure):
                    Line2D([], [], ls="none", marker="*", ms=9, color=COLORS["data"], mec="k", label="data"),
                    Line2D([], [], color="0.45", ls="--", lw=1, label=r"$\alpha + \beta = 1$"),
                    Line2D([], [], color="0.45", ls=":", lw=1, label=r"$\alpha^2 + \beta^2 = 1$")]
-        self.fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, -0.01), ncol=9, fontsize=7.5,
+        # at a legible size the nine entries take two rows, below the axes
+        self.fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=5, fontsize=7.5,
                         frameon=False,
                         handlelength=1.7, columnspacing=1.0, borderpad=0.1, handletextpad=0.5)
 
@@ -433,9 +439,7 @@ def clock_scale_figure(schedules=None) -> Figure:
     if schedules is None:
         schedules = [*named_schedules().values(), schedule_from_text(*PRESETS[SURPRISE], name=SURPRISE)]
     schedules = [resolve_schedule(s) for s in schedules]
-    styles = [dict(color=COLORS["field"], ls="-"), dict(color=COLORS["noise"], ls="--"),
-              dict(color=COLORS["conditional"], ls="-."), dict(color=COLORS["data"], ls=":"),
-              dict(color=COLORS["accent"], ls=(0, (5, 1.5, 1, 1.5, 1, 1.5)))]
+    styles = [{key: style[key] for key in ("color", "ls")} for style in schedule_styles(schedules)]
     fig = _new_figure((8.2, 3.0))
     ax_c, ax_s = fig.subplots(1, 2)
     for k, schedule in enumerate(schedules):
@@ -467,7 +471,7 @@ def back_and_forth_figure(n_paths: int = 10, data_name: str = "two cities") -> F
     alpha, beta = surprise.alpha(_TS), surprise.beta(_TS)
     ax_s.plot(_TS, alpha, color=COLORS["data"], lw=1.8, label=r"$\alpha_t$")
     ax_s.plot(_TS, beta, color=COLORS["noise"], lw=1.8, ls="--", label=r"$\beta_t$")
-    ax_s.plot(_TS, _TS, color="0.5", lw=1, ls=":", label=r"CondOT $\alpha_t = t$")
+    ax_s.plot(_TS, _TS, color=_CONDOT_COLOR, lw=1, ls=":", label=r"CondOT $\alpha_t = t$")
     ax_s.set(xlim=(0, 1), xlabel="time $t$", ylabel="value", title=f"{SURPRISE}: the schedule")
     ax_s.title.set_fontsize(9)
     ax_s.grid(alpha=0.3)
@@ -476,19 +480,19 @@ def back_and_forth_figure(n_paths: int = 10, data_name: str = "two cities") -> F
     condot_routes = marginal_routes("CondOT", data_name)
     routes = marginal_routes(surprise, data_name)
     for i in range(n_paths):
-        ax_m.plot(*condot_routes[:, i].T, color="0.75", lw=3.2, solid_capstyle="round")
-        ax_m.plot(*routes[:, i].T, color=_ROUTE_COLOR, lw=1.0, ls="--")
+        ax_m.plot(*condot_routes[:, i].T, color=_CONDOT_COLOR, alpha=0.3, lw=3.2, solid_capstyle="round")
+        ax_m.plot(*routes[:, i].T, color=_SURPRISE_COLOR, lw=1.0, ls="--")
     ax_m.plot(*routes[0, :n_paths].T, "o", ms=3, color=COLORS["noise"], zorder=4)
     _stars(ax_m, mixture)
     _map(ax_m, data_name, "marginal trajectories: the same curves")
-    ax_m.legend(handles=[Line2D([], [], color="0.75", lw=3.2, label="CondOT"),
-                         Line2D([], [], color=_ROUTE_COLOR, lw=1.0, ls="--", label=SURPRISE)],
+    ax_m.legend(handles=[Line2D([], [], color=_CONDOT_COLOR, alpha=0.3, lw=3.2, label="CondOT"),
+                         Line2D([], [], color=_SURPRISE_COLOR, lw=1.0, ls="--", label=SURPRISE)],
                 fontsize=7.5, loc="lower right")
 
     steps = routes.shape[0] - 1
     times = np.linspace(0.0, 1.0, steps + 1)
-    for traj, style, label in ((condot_routes, dict(color="0.45", lw=2.2), "CondOT"),
-                               (routes, dict(color=_ROUTE_COLOR, lw=1.4, ls="--"), SURPRISE)):
+    for traj, style, label in ((condot_routes, dict(color=_CONDOT_COLOR, alpha=0.6, lw=2.2), "CondOT"),
+                               (routes, dict(color=_SURPRISE_COLOR, lw=1.4, ls="--"), SURPRISE)):
         car = traj[:, 0]
         chord = car[-1] - car[0]
         ax_p.plot(times, (car - car[0]) @ chord / (chord @ chord), label=label, **style)

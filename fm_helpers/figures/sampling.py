@@ -22,7 +22,7 @@ from ..ode import integrate
 from ..paths import GaussianPath
 from ..sampling import STAGES, component_labels, component_masses, energy_distance, flow_field
 from ..schedules import Schedule
-from .base import COLORS, DENSITY_CMAP, LiveFigure, resolve_schedule, static_figure
+from .base import COLORS, DENSITY_CMAP, SCHEDULE_STYLES, LiveFigure, resolve_schedule, static_figure
 
 __all__ = [
     "SamplingFigure",
@@ -46,12 +46,7 @@ METHOD_STYLES = {
     "heun": dict(color=COLORS["conditional"], ls="--", marker="s"),
     "rk4": dict(color=COLORS["accent"], ls="-.", marker="^"),
 }
-SCHEDULE_STYLES = {
-    "CondOT": dict(color=COLORS["field"], ls="-", marker="o"),
-    "Cosine": dict(color=COLORS["noise"], ls="--", marker="s"),
-    "Polynomial(n=2)": dict(color=COLORS["conditional"], ls="-.", marker="^"),
-    "LinearVP": dict(color=COLORS["data"], ls=":", marker="D"),
-}
+# SCHEDULE_STYLES (one look per schedule) is the book's, from figures.base.
 _DESTINATIONS = ("Los Angeles", "Las Vegas")
 # Points heading for each city: white circles and orange triangles (apart by shape in grey too).
 _POINT_STYLES = (dict(marker="o", color="white"), dict(marker="^", color=COLORS["data"]))
