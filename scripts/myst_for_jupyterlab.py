@@ -15,8 +15,12 @@ of that label) and JupyterLab understand:
     {ref}`label` of another chapter     ->  [Exercise C.N in chapter C](NN_name.ipynb#label)
                                             (a section: [section "Title" in chapter C](...))
     {numref}`fig-label` (any chapter)   ->  [Fig. C.N](#fig-label), or [Fig. C.N in chapter C](NN_name.ipynb#fig-label)
-    {cite}`key1,key2`                   ->  [[Lipman et al., 2023](../references.md#key1); [...](...)]
-    {cite:t}`key`                       ->  [Lipman et al. (2023)](../references.md#key)
+    {cite}`key1,key2`                   ->  [[Lipman et al., 2023](../references.md "Paper title"); [...](...)]
+    {cite:t}`key`                       ->  [Lipman et al. (2023)](../references.md "Paper title")
+
+The fragment of a link to another chapter is the HTML id the book gives the target; the book
+resolves it with _ext/notebook_links.py. A citation links to the bibliography page, with the
+paper's title as the link's tooltip (and as the key back to references.bib).
 
 References within one chapter to its own equations, theorems, exercises and sections stay MyST
 roles: jupyterlab-myst numbers and links those itself.
@@ -108,7 +112,7 @@ def collect_targets(paths: list[Path]) -> dict[str, Target]:
                 continue
             if cell.cell_type != "markdown":
                 continue
-            source = unrewrite(cell.source)
+            source = cell.source
             for match in EQUATION_LABEL.finditer(source):
                 equations += 1
                 targets[match.group(1)] = Target(path.name, chapter, "equation", f"{chapter}.{equations}", "")
@@ -132,16 +136,17 @@ def collect_targets(paths: list[Path]) -> dict[str, Target]:
 # --------------------------------------------------------------------------------------------------
 # Bibliography
 
-def bibliography() -> dict[str, str]:
-    """Citation key -> "Lipman et al., 2023"-style author and year, from references.bib."""
+def bibliography() -> dict[str, tuple[str, str, str]]:
+    """Citation key -> (authors as "Lipman et al.", year, title), from references.bib."""
     text = (REPO / "references.bib").read_text()
     entries = {}
     for match in re.finditer(r"@\w+\{([^,\s]+),(.*?)\n\}", text, re.S):
         key, body = match.groups()
         author = re.search(r"author\s*=\s*\{(.*?)\},?\s*\n", body, re.S)
         year = re.search(r"year\s*=\s*\{?(\d{4})", body)
-        if not (author and year):
-            raise ValueError(f"references.bib: entry {key} needs an author and a year")
+        title = re.search(r"\btitle\s*=\s*\{(.*?)\},?\s*\n", body, re.S)
+        if not (author and year and title):
+            raise ValueError(f"references.bib: entry {key} needs an author, a title and a year")
         names = [name.strip() for name in re.split(r"\s+and\s+", author.group(1))]
         surnames = [name.split(",")[0].strip() if "," in name else name.split()[-1] for name in names]
         surnames = [re.sub(r"[{}]", "", s) for s in surnames]
@@ -151,7 +156,7 @@ def bibliography() -> dict[str, str]:
             who = f"{surnames[0]} and {surnames[1]}"
         else:
             who = f"{surnames[0]} et al."
-        entries[key] = (who, year.group(1))
+        entries[key] = (who, year.group(1), " ".join(re.sub(r"[{}]", "", title.group(1)).replace('"', "'").split()))
     return entries
 
 
@@ -170,21 +175,30 @@ _WRITTEN = [
     (re.compile(r"\[(?:Exercise [\d.]+|section \"[^\"\]]*\") in chapter \d+\]\(" + NOTEBOOK_LINK + r"#([\w-]+)\)"),
      "ref"),
 ]
-_WRITTEN_CITE_P = re.compile(r"\[((?:\[[^\]]+, \d{4}\]\(\.\./references\.md#[\w:-]+\)(?:; )?)+)\]")
-_WRITTEN_CITE_T = re.compile(r"((?:\[[^\]]+ \(\d{4}\)\]\(\.\./references\.md#[\w:-]+\)(?:, )?)+)")
-_CITE_KEY = re.compile(r"\(\.\./references\.md#([\w:-]+)\)")
+_WRITTEN_CITE_P = re.compile(r"\[((?:\[[^\]]+, \d{4}\]\(\.\./references\.md \"[^\"]*\"\)(?:; )?)+)\]")
+_WRITTEN_CITE_T = re.compile(r"((?:\[[^\]]+ \(\d{4}\)\]\(\.\./references\.md \"[^\"]*\"\)(?:, )?)+)")
+_CITE_TITLE = re.compile(r"\(\.\./references\.md \"([^\"]*)\"\)")
 
 
-def unrewrite(source: str) -> str:
+def unrewrite(source: str, bib: dict[str, tuple[str, str, str]]) -> str:
     """Turn every link this script wrote back into the role it came from."""
     for pattern, role in _WRITTEN:
         source = pattern.sub(lambda m, role=role: f"{{{role}}}`{m.group(1)}`", source)
-    source = _WRITTEN_CITE_P.sub(lambda m: "{cite}`" + ",".join(_CITE_KEY.findall(m.group(1))) + "`", source)
-    source = _WRITTEN_CITE_T.sub(lambda m: "{cite:t}`" + ",".join(_CITE_KEY.findall(m.group(1))) + "`", source)
+    key_of = {title: key for key, (_, _, title) in bib.items()}
+
+    def keys(links: str) -> str:
+        titles = _CITE_TITLE.findall(links)
+        unknown = [t for t in titles if t not in key_of]
+        if unknown:
+            raise ValueError(f"a citation link names a paper that is not in references.bib: {unknown}")
+        return ",".join(key_of[t] for t in titles)
+
+    source = _WRITTEN_CITE_P.sub(lambda m: "{cite}`" + keys(m.group(1)) + "`", source)
+    source = _WRITTEN_CITE_T.sub(lambda m: "{cite:t}`" + keys(m.group(1)) + "`", source)
     return source
 
 
-def rewrite(source: str, here: str, targets: dict[str, Target], bib: dict[str, tuple[str, str]]) -> str:
+def rewrite(source: str, here: str, targets: dict[str, Target], bib: dict[str, tuple[str, str, str]]) -> str:
     """The markdown `source` of a cell of notebook `here`, with every reference jupyterlab-myst
     cannot resolve turned into a link (see the module docstring)."""
 
@@ -212,17 +226,17 @@ def rewrite(source: str, here: str, targets: dict[str, Target], bib: dict[str, t
             return f"[Exercise {target.number}{where}]({page}#{label})"
         return f'[section "{target.title}"{where}]({page}#{label})'
 
-    return ROLE.sub(replace, unrewrite(source))
+    return ROLE.sub(replace, unrewrite(source, bib))
 
 
-def cite(role: str, content: str, here: str, bib: dict[str, tuple[str, str]]) -> str:
+def cite(role: str, content: str, here: str, bib: dict[str, tuple[str, str, str]]) -> str:
     keys = [key.strip() for key in content.split(",") if key.strip()]
     unknown = [key for key in keys if key not in bib]
     if unknown:
         raise ValueError(f"{here}: {{{role}}}`{content}` cites {', '.join(unknown)}, not in references.bib")
     if role == "cite:t":
-        return ", ".join(f"[{bib[k][0]} ({bib[k][1]})]({REFERENCES_PAGE}#{k})" for k in keys)
-    return "[" + "; ".join(f"[{bib[k][0]}, {bib[k][1]}]({REFERENCES_PAGE}#{k})" for k in keys) + "]"
+        return ", ".join(f'[{bib[k][0]} ({bib[k][1]})]({REFERENCES_PAGE} "{bib[k][2]}")' for k in keys)
+    return "[" + "; ".join(f'[{bib[k][0]}, {bib[k][1]}]({REFERENCES_PAGE} "{bib[k][2]}")' for k in keys) + "]"
 
 
 def convert(paths: list[Path], write: bool) -> list[Path]:
