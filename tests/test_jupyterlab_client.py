@@ -13,7 +13,7 @@ that every cell is in the page. For each chapter the test:
    cell shows an error, a traceback or anything on stderr;
 3. checks every rendered markdown cell: no raw MyST (a role such as {eq}`...`, {prf:ref}, {cite},
    {numref}, {ref}, {exercise}, or a directive's opening fence), and nothing that jupyterlab-myst marks
-   as unresolved (a cross-reference or citation it could not find);
+   as unresolved (a cross-reference or citation it could not find); exercise solutions are folded;
 4. finds the live figure (an image with ipywidgets controls above it) and operates every control in
    turn, whatever controls the chapter declares: sliders by keyboard, drop-downs by picking another
    option; after each change the figure's pixels must change and the figure must report no error;
@@ -32,6 +32,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -228,14 +229,17 @@ _CELL_STATE = """() => {
 # The text a reader sees in each rendered markdown cell, folded parts (solutions) included; without
 # the hidden editor (which holds the source) and without the TeX that math renderers keep for
 # screen readers.
-_MARKDOWN_TEXT = """() => Array.from(document.querySelectorAll('.jp-Notebook .jp-MarkdownCell')).map((cell, i) => {
-    const area = cell.querySelector('.jp-InputArea');
+_MARKDOWN_TEXT = """() => window.jupyterapp.shell.currentWidget.content.widgets
+  .filter(cell => cell.model.type === 'markdown').map(cell => {
+    const area = cell.node.querySelector('.jp-InputArea');
     const copy = area.cloneNode(true);
     copy.querySelectorAll('.jp-Editor, .cm-editor, .katex-mathml, annotation, mjx-assistive-mml, script')
         .forEach(e => e.remove());
     const unresolved = Array.from(copy.querySelectorAll('[title]'))
         .filter(e => /not found/i.test(e.getAttribute('title'))).map(e => e.textContent.trim());
-    return {rendered: cell.classList.contains('jp-mod-rendered'), text: copy.textContent, unresolved: unresolved};
+    const visible = cell.node.querySelector('.jp-Cell-inputWrapper').innerText.trim();
+    return {rendered: cell.node.classList.contains('jp-mod-rendered'), text: copy.textContent,
+            visible: visible, unresolved: unresolved, source: cell.model.sharedModel.getSource()};
 })"""
 
 # Every live figure: an ipywidgets image whose box also holds the controls.
@@ -348,6 +352,20 @@ def _check_chapter(page, record, url: str, name: str, client: str) -> None:
     assert not raw, f"raw MyST in rendered markdown cells (cell, token, context): {raw[:5]}"
     unresolved = [(i, cell["unresolved"]) for i, cell in enumerate(markdown) if cell["unresolved"]]
     assert not unresolved, f"references jupyterlab-myst could not resolve (markdown cell, text): {unresolved}"
+    # Solutions are folded: the cell that opens one shows only its title, a cell that continues one
+    # (after its code cells) is collapsed.
+    opens, continues, inside = [], [], False
+    for i, cell in enumerate(markdown):
+        if "{solution-start}" in cell["source"]:
+            opens.append(i)
+            inside = True
+        elif inside and re.sub(r"```+\{solution-end\}\s*```+", "", cell["source"]).strip():
+            continues.append(i)
+        if "{solution-end}" in cell["source"]:
+            inside = False
+    assert opens, "no exercise solutions found in the chapter"
+    unfolded = [(i, markdown[i]["visible"][:80]) for i in opens + continues if len(markdown[i]["visible"]) > 60]
+    assert not unfolded, f"solutions in plain view (markdown cell, visible text): {unfolded}"
     not_found = [m for m in record["console"] if "not found" in m.lower()]
     assert not not_found, f"the renderer reported unresolved references: {not_found[:5]}"
 
@@ -383,7 +401,14 @@ def _check_chapter(page, record, url: str, name: str, client: str) -> None:
     toasts = page.locator(".Toastify__toast, .jp-Notification-Toast").all_inner_texts()
     assert not toasts, f"notifications shown: {toasts}"
 
-    page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.shutdown()")
+
+def _shut_down_kernel(page) -> None:
+    """End the chapter's kernel (passed or not), so that chapters do not pile up kernels."""
+    try:
+        page.evaluate("""async () => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+                                      if (w && w.sessionContext) await w.sessionContext.shutdown(); }""")
+    except sync_api.Error:
+        pass
 
 
 @pytest.mark.parametrize("name", CHAPTERS)
@@ -395,6 +420,7 @@ def test_chapter_in_jupyterlab(server, browser, name):
         _check_chapter(page, record, f"{server.url}/lab/tree/notebooks/{name}?token={server.token}", name,
                        "JupyterLab")
     finally:
+        _shut_down_kernel(page)
         page.close()
 
 
@@ -406,4 +432,5 @@ def test_chapter_in_notebook7(server, browser):
         _check_chapter(page, record, f"{server.url}/notebooks/notebooks/{NOTEBOOK7_CHAPTER}?token={server.token}",
                        NOTEBOOK7_CHAPTER, "Notebook 7")
     finally:
+        _shut_down_kernel(page)
         page.close()
