@@ -22,11 +22,6 @@ The fragment of a link to another chapter is the HTML id the book gives the targ
 resolves it with _ext/notebook_links.py. A citation links to the bibliography page, with the
 paper's title as the link's tooltip (and as the key back to references.bib).
 
-Solutions: jupyterlab-myst folds the cell that opens a solution; a markdown cell that continues a
-solution after its code cells gets `jupyter.source_hidden` (a collapsed bar in JupyterLab and
-Notebook 7, ignored by the book). The solution's code cells stay visible (this script edits markdown
-cells only).
-
 References within one chapter to its own equations, theorems, exercises and sections stay MyST
 roles: jupyterlab-myst numbers and links those itself.
 
@@ -39,7 +34,7 @@ them against the built book).
 
 Idempotent: a link this script wrote earlier is first turned back into its role (recognised by its
 exact shape) and then rewritten again, so running it after other edits renumbers every link and a
-second run changes nothing. Code cells and outputs are never touched.
+second run changes nothing. Code cells, outputs and metadata are never touched.
 """
 
 from __future__ import annotations
@@ -244,26 +239,6 @@ def cite(role: str, content: str, here: str, bib: dict[str, tuple[str, str, str]
     return "[" + "; ".join(f'[{bib[k][0]}, {bib[k][1]}]({REFERENCES_PAGE} "{bib[k][2]}")' for k in keys) + "]"
 
 
-SOLUTION_START = re.compile(r"^(`{3,}|:{3,})\{solution-start\}", re.M)
-SOLUTION_END = re.compile(r"^(`{3,}|:{3,})\{solution-end\}", re.M)
-
-
-def fold_solution_cell(cell, in_solution: bool) -> bool:
-    """Fold (hide the input of) a markdown cell that continues a solution after a code cell.
-
-    jupyterlab-myst folds a solution's first cell itself (`{solution-start}` with `:class: dropdown`),
-    but it renders each cell on its own: prose after the solution's code cells would be in plain
-    view. JupyterLab and Notebook 7 show a cell with `jupyter.source_hidden` as a collapsed bar that
-    the reader clicks to open; the book ignores that key (it folds the whole solution). Returns
-    whether the cell changed."""
-    continues = in_solution and not SOLUTION_START.search(cell.source)
-    has_prose = bool(SOLUTION_END.sub("", cell.source).replace("`", "").strip())
-    if not (continues and has_prose) or cell.metadata.get("jupyter", {}).get("source_hidden"):
-        return False
-    cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
-    return True
-
-
 def convert(paths: list[Path], write: bool) -> list[Path]:
     """Rewrite the notebooks at `paths`; return those that changed (or would change)."""
     targets = collect_targets(paths)
@@ -272,7 +247,6 @@ def convert(paths: list[Path], write: bool) -> list[Path]:
     for path in paths:
         notebook = nbformat.read(path, as_version=4)
         touched = False
-        in_solution = False
         for cell in notebook.cells:
             if cell.cell_type != "markdown":
                 continue
@@ -280,11 +254,6 @@ def convert(paths: list[Path], write: bool) -> list[Path]:
             if new != cell.source:
                 cell.source = new
                 touched = True
-            touched |= fold_solution_cell(cell, in_solution)
-            if SOLUTION_START.search(cell.source):
-                in_solution = True
-            if SOLUTION_END.search(cell.source):
-                in_solution = False
         if touched:
             changed.append(path)
             if write:
