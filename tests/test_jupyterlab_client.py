@@ -409,8 +409,11 @@ def test_chapter_in_jupyterlab(server, browser, name):
     page = context.new_page()
     page.set_default_timeout(PAGE_READY * 1000)
     try:
-        _check_chapter(page, record, f"{server.url}/lab/tree/notebooks/{name}?token={server.token}", name,
-                       "JupyterLab")
+        # A fresh workspace per chapter: JupyterLab would otherwise restore the previous chapter's tab.
+        workspace = f"fm-{name.split('_')[0]}"
+        _check_chapter(page, record,
+                       f"{server.url}/lab/workspaces/{workspace}/tree/notebooks/{name}?reset&token={server.token}",
+                       name, "JupyterLab")
     finally:
         _shut_down_kernel(page)
         page.close()
