@@ -3,6 +3,7 @@
 #   make book    create .venv if needed, execute every notebook, build _build/html
 #   make test    unit tests, nbval on notebooks/, the book build, browser tests
 #   make serve   serve _build/html on http://127.0.0.1:$(PORT)/
+#   make lab     open the notebooks in JupyterLab, from .venv
 #   make bench   run benchmarks/bench_*.py into _build/bench.json and print it
 #   make clean   remove _build (the built site and the execution cache)
 #
@@ -20,7 +21,12 @@ PY     := $(VENV)/bin/python
 BIN    := $(VENV)/bin
 # Re-install when a requirement, the lock file or the package metadata changes.
 VENV_STAMP := $(VENV)/.fm-installed
-VENV_DEPS  := requirements.txt requirements-test.txt constraints.txt pyproject.toml
+# JupyterLab (and Notebook 7) settings for the project's environment, copied to the place
+# where JupyterLab reads application-wide overrides: no "official Jupyter news" pop-up and
+# no news or update check over the network; every cell rendered (no windowing), so that a
+# search in the page finds every cell and the client test sees every rendered cell.
+LAB_OVERRIDES := jupyter-settings/overrides.json
+VENV_DEPS  := requirements.txt requirements-test.txt constraints.txt pyproject.toml $(LAB_OVERRIDES)
 
 BUILD := _build
 HTML  := $(BUILD)/html
@@ -57,10 +63,10 @@ JB_FLAGS := -W -n --keep-going
 JUPYTER_BOOK := "$(PY)" -c 'import sys; sys.modules["rfc3987_syntax"] = None; \
 	sys.argv[0] = "jupyter-book"; from jupyter_book.cli.main import main; main()'
 
-.PHONY: help venv book serve test unit nbval browser bench clean distclean
+.PHONY: help venv book serve lab test unit nbval browser bench clean distclean
 
 help:
-	@sed -n '3,8p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,9p' Makefile | sed 's/^# \{0,1\}//'
 
 # --- virtual environment ------------------------------------------------------------
 
@@ -72,6 +78,7 @@ $(VENV_STAMP): $(VENV_DEPS)
 	  "$(PYTHON)" -m venv "$(VENV)"; \
 	fi
 	"$(PY)" -m pip install -c constraints.txt -r requirements-test.txt -e .
+	install -D -m 644 "$(LAB_OVERRIDES)" "$(VENV)/share/jupyter/lab/settings/overrides.json"
 	@touch "$@"
 
 # --- the book -----------------------------------------------------------------------
@@ -119,6 +126,10 @@ serve:
 	@if [ ! -f "$(HTML)/index.html" ]; then $(MAKE) --no-print-directory book; fi
 	@echo "Serving $(HTML) at http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
 	"$(PY)" -m http.server --bind 127.0.0.1 --directory "$(HTML)" "$(PORT)"
+
+# JupyterLab on notebooks/ with the project's kernel and settings (Ctrl-C to stop).
+lab: $(VENV_STAMP)
+	"$(BIN)/jupyter" lab notebooks/
 
 # --- tests --------------------------------------------------------------------------
 
