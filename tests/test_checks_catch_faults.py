@@ -249,8 +249,10 @@ def test_ch7_change_of_schedule_catches_scaled_field_and_reversed_routes():
     starts = np.random.default_rng(0).standard_normal((10, 2))
     routes = ode.integrate(cosine_field, starts, steps=100, method="rk4")
 
+    condot_routes = ode.integrate(condot_field, starts, steps=400, method="rk4")
+
     def run(candidate):
-        return checks.change_of_schedule_routes(candidate, condot_field, schedules.Cosine(), starts, fine_steps=400)
+        return checks.change_of_schedule_routes(candidate, condot_routes, schedules.Cosine())
 
     faster_routes = ode.integrate(scaled(cosine_field), starts, steps=100, method="rk4")
     assert_catches(run(routes), run(faster_routes), run(routes[::-1]))
