@@ -351,7 +351,7 @@ def _scale_and_clock_rates(schedule: schedules.Schedule, t: float):
 
 def change_of_schedule_field(field: Callable, condot_field: Callable, schedule: schedules.Schedule, x,
                              times=(0.1, 0.3, 0.5, 0.7, 0.9), threshold: float = 1e-12) -> CheckResult:
-    """``field(x, t)`` equals (c'/c) x + c s' v_s(x / c) with the scale c_t and clock s_t of the schedule and
+    """``field(x, t)`` equals (rho'/rho) x + rho tau' u^OT_tau(x / rho) with the scale rho_t and clock tau_t of the schedule and
     CondOT's marginal field v (eq-07-field-change).
 
     Error: the largest difference relative to the largest |field|. Threshold 1e-12 (rounding); a field
@@ -363,14 +363,14 @@ def change_of_schedule_field(field: Callable, condot_field: Callable, schedule: 
         actual = field(x, t)
         predicted = dc / c * x + c * ds * condot_field(x / c, s)
         worst = max(worst, np.max(np.abs(actual - predicted)) / np.max(np.abs(actual)))
-    return _result("field against c_t, s_t and CondOT", worst, threshold, "relative")
+    return _result("field against rho_t, tau_t and CondOT", worst, threshold, "relative")
 
 
 def change_of_schedule_routes(routes: np.ndarray, condot_routes: np.ndarray, schedule: schedules.Schedule,
                               threshold: float = 1e-4) -> CheckResult:
-    """``routes`` (shape (K + 1, N, d), times k / K) equal c_t Y_{s_t} (eq-07-route-change), where
+    """``routes`` (shape (K + 1, N, d), times k / K) equal rho_t Y_{tau_t} (eq-07-route-change), where
     ``condot_routes`` (shape (M + 1, N, d), times m / M, M much larger than K) is CondOT's marginal route from
-    the same starts, solved independently and interpolated linearly at the clock s_t.
+    the same starts, solved independently and interpolated linearly at the clock tau_t.
 
     Error: the largest distance. Threshold 1e-4, just above the error of RK4 with 100 steps on the book's
     schedules (the fast clock of Back and forth reaches about 7e-5); routes of a field scaled by 1.01, or
@@ -384,7 +384,7 @@ def change_of_schedule_routes(routes: np.ndarray, condot_routes: np.ndarray, sch
         i = min(int(s * fine_steps), fine_steps - 1)
         at_s = condot_routes[i] + (s * fine_steps - i) * (condot_routes[i + 1] - condot_routes[i])
         worst = max(worst, np.max(np.linalg.norm(routes[k] - c * at_s, axis=-1)))
-    return _result("routes against c_t * CondOT(s_t)", worst, threshold, "(100 km)")
+    return _result("routes against rho_t * CondOT(tau_t)", worst, threshold, "(100 km)")
 
 
 # -- chapter 8: learning the field -----------------------------------------------------------------

@@ -164,10 +164,10 @@ def field_latex(schedule: Schedule) -> str:
 # ------------------------------------------------------------------------------------------
 
 def scale_and_clock(schedule: Schedule | str, t):
-    """(c_t, s_t) with c_t = alpha_t + beta_t and s_t = alpha_t / c_t (eq-07-blend).
+    """(rho_t, tau_t) with the scale rho_t = alpha_t + beta_t and the clock tau_t = alpha_t / rho_t (eq-07-blend).
 
-    alpha_t z + beta_t x0 = c_t (s_t z + (1 - s_t) x0): the car is at the CondOT position of time s_t,
-    scaled by c_t about the origin. Raises ValueError where c_t = 0.
+    alpha_t z + beta_t x0 = rho_t (tau_t z + (1 - tau_t) x0): the car is at the CondOT position of time tau_t,
+    scaled by rho_t about the origin. Raises ValueError where rho_t = 0.
     """
     schedule = resolve_schedule(schedule)
     alpha, beta = schedule.alpha(t), schedule.beta(t)
@@ -741,7 +741,7 @@ def routes_figure(schedules=None, data_name: str = "two cities", n_paths: int = 
 
 
 def clock_scale_figure(schedules=None) -> Figure:
-    """The scale c_t = alpha_t + beta_t (left) and the CondOT clock s_t = alpha_t / c_t (right) of each schedule
+    """The scale rho_t = alpha_t + beta_t (left) and the CondOT clock tau_t = alpha_t / rho_t (right) of each schedule
     (eq-07-blend), one line style per schedule."""
     if schedules is None:
         schedules = [*named_schedules().values(), schedule_from_text(*PRESETS[SURPRISE], name=SURPRISE)]
@@ -756,8 +756,8 @@ def clock_scale_figure(schedules=None) -> Figure:
         style = styles[k % len(styles)]
         ax_c.plot(_TS, c, lw=1.8, label=schedule.name, **style)
         ax_s.plot(_TS, s, lw=1.8, **style)
-    ax_c.set(xlim=(0, 1), xlabel="time $t$", ylabel=r"scale $c_t = \alpha_t + \beta_t$")
-    ax_s.set(xlim=(0, 1), xlabel="time $t$", ylabel=r"CondOT clock $s_t = \alpha_t / c_t$")
+    ax_c.set(xlim=(0, 1), xlabel="time $t$", ylabel=r"scale $\rho_t = \alpha_t + \beta_t$")
+    ax_s.set(xlim=(0, 1), xlabel="time $t$", ylabel=r"CondOT clock $\tau_t = \alpha_t / \rho_t$")
     ax_c.set_title("how far the car is pushed out from the origin", fontsize=9)
     ax_s.set_title("which CondOT moment it is at", fontsize=9)
     for ax in (ax_c, ax_s):
