@@ -172,7 +172,7 @@ class ConditionalFieldFigure(LiveFigure):
                           label=r"$u_t(x|z)\,\Delta t$"),
                    Line2D([], [], color="k", marker=r"$\rightarrow$", ls="none", ms=11,
                           label=r"car velocity $\times\,\Delta t$"),
-                   Line2D([], [], color="k", lw=2, label=r"route $\psi_t(x_0|z)$, $0 \le t \le 1$"),
+                   Line2D([], [], color="k", lw=2, label=r"route $\psi_t(x_0|z)$, all $t$"),
                    Line2D([], [], color=_SIGMA_GREY, ls=(0, (4, 3)), label=r"1 std of $p_t(\cdot|z)$"),
                    Line2D([], [], marker="o", ls="none", mfc="white", mec=COLORS["noise"], label=r"starts $x_0$"),
                    Line2D([], [], marker="s", ls="none", color=COLORS["accent"], mec="k",
