@@ -378,17 +378,17 @@ def conditional_straightness(schedule, x0, z, n_times: int = 401) -> np.ndarray:
 
 
 def scale_and_clock(schedule, t):
-    """(c_t, s_t) with c_t = alpha_t + beta_t and s_t = alpha_t / c_t (eq-07-blend).
+    """(rho_t, tau_t) with the scale rho_t = alpha_t + beta_t and the clock tau_t = alpha_t / rho_t (eq-07-blend).
 
-    alpha_t z + beta_t x0 = c_t (s_t z + (1 - s_t) x0): the car is at the CondOT position of time s_t,
-    scaled by c_t about the origin. Raises ValueError where c_t = 0.
+    alpha_t z + beta_t x0 = rho_t (tau_t z + (1 - tau_t) x0): the car is at the CondOT position of time tau_t,
+    scaled by rho_t about the origin. Raises ValueError where rho_t = 0.
     """
     schedule = _schedule(schedule)
     alpha, beta = schedule.alpha(t), schedule.beta(t)
-    c = alpha + beta
-    if np.any(c == 0):
+    rho = alpha + beta
+    if np.any(rho == 0):
         raise ValueError(f"alpha_t + beta_t = 0 somewhere in t = {t}: no CondOT clock there")
-    return c, alpha / c
+    return rho, alpha / rho
 
 
 def rk4_steps_needed(schedule, steps: int) -> float:

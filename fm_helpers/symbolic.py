@@ -32,13 +32,13 @@ __all__ = [
 
 t = T
 x, z = sympy.symbols("x z", real=True)
-eps = sympy.Symbol("epsilon", real=True)
+eps = sympy.Symbol("varepsilon", real=True)
 X0, Xt = sympy.symbols("X_0 X_t", real=True)
 alpha = sympy.Function("alpha", real=True)(t)
 beta = sympy.Function("beta", real=True)(t)
 u = sympy.Function("u_t")
 field_x = sympy.Symbol("u(x|z)")
-_LATEX_NAMES = {field_x: r"u_t(x \mid z)", eps: r"\epsilon"}
+_LATEX_NAMES = {field_x: r"u_t(x \mid z)", eps: r"\varepsilon"}
 
 
 def to_latex(expr: sympy.Expr) -> str:

@@ -85,5 +85,5 @@ def test_derivations_render_one_latex_row_per_step():
     derivation = symbolic.condot_derivation()
     latex = derivation.latex()
     assert latex.startswith(r"\begin{aligned}") and latex.count(r" \\ ") == len(derivation.steps) - 1
-    assert r"\epsilon" in latex and r"u_t(x \mid z)" in latex
+    assert r"\varepsilon" in latex and r"u_t(x \mid z)" in latex
     assert len(repr(derivation).splitlines()) == len(derivation.steps) + 1

@@ -169,7 +169,7 @@ class ConditionalFieldFigure(LiveFigure):
                           label=r"$u_t(x|z)\,\Delta t$"),
                    Line2D([], [], color="k", marker=r"$\rightarrow$", ls="none", ms=11,
                           label=r"car velocity $\times\,\Delta t$"),
-                   Line2D([], [], color="k", lw=2, label=r"route $\psi_s(x_0|z)$"),
+                   Line2D([], [], color="k", lw=2, label=r"route $\psi_t(x_0|z)$, all $t$"),
                    Line2D([], [], color=_SIGMA_GREY, ls=(0, (4, 3)), label=r"1 std of $p_t(\cdot|z)$"),
                    Line2D([], [], marker="o", ls="none", mfc="white", mec=COLORS["noise"], label=r"starts $x_0$"),
                    Line2D([], [], marker="s", ls="none", color=COLORS["accent"], mec="k",
@@ -177,14 +177,14 @@ class ConditionalFieldFigure(LiveFigure):
         ax_map.legend(handles=handles, loc="lower right", fontsize=7.5, framealpha=0.9, handlelength=1.6)
 
         ax_time.set(xlim=(0, 1), ylim=y_range)
-        ax_time.set_xlabel("time s", fontsize=9)
+        ax_time.set_xlabel("time", fontsize=9)
         ax_time.set_ylabel("coordinate of the car (100 km)", fontsize=9)
         ax_time.tick_params(labelsize=8.5)
         ax_time.set_title(r"position over time; slope of tangent = velocity", fontsize=9)
         self.east_line = self.dynamic(ax_time.plot([], [], color=COLORS["noise"], lw=1.8,
-                                                   label=r"east: $\psi_s(x_0|z)_1$")[0])
+                                                   label=r"east: $\psi_t(x_0|z)_1$")[0])
         self.north_line = self.dynamic(ax_time.plot([], [], color=COLORS["data"], lw=1.8, ls="--",
-                                                    label=r"north: $\psi_s(x_0|z)_2$")[0])
+                                                    label=r"north: $\psi_t(x_0|z)_2$")[0])
         self.t_line = self.dynamic(ax_time.axvline(0.0, color="k", lw=0.8, ls=":"))
         # both tangents in one line, separated by a NaN
         self.tangents = self.dynamic(ax_time.plot([], [], color="k", lw=2.4, alpha=0.8)[0])

@@ -434,7 +434,7 @@ def routes_figure(schedules=None, data_name: str = "two cities", n_paths: int = 
 
 
 def clock_scale_figure(schedules=None) -> Figure:
-    """The scale c_t = alpha_t + beta_t (left) and the CondOT clock s_t = alpha_t / c_t (right) of each schedule
+    """The scale rho_t = alpha_t + beta_t (left) and the CondOT clock tau_t = alpha_t / rho_t (right) of each schedule
     (eq-07-blend), one line style per schedule."""
     if schedules is None:
         schedules = [*named_schedules().values(), schedule_from_text(*PRESETS[SURPRISE], name=SURPRISE)]
@@ -447,8 +447,8 @@ def clock_scale_figure(schedules=None) -> Figure:
         style = styles[k % len(styles)]
         ax_c.plot(_TS, c, lw=1.8, label=schedule.name, **style)
         ax_s.plot(_TS, s, lw=1.8, **style)
-    ax_c.set(xlim=(0, 1), xlabel="time $t$", ylabel=r"scale $c_t = \alpha_t + \beta_t$")
-    ax_s.set(xlim=(0, 1), xlabel="time $t$", ylabel=r"CondOT clock $s_t = \alpha_t / c_t$")
+    ax_c.set(xlim=(0, 1), xlabel="time $t$", ylabel=r"scale $\rho_t = \alpha_t + \beta_t$")
+    ax_s.set(xlim=(0, 1), xlabel="time $t$", ylabel=r"CondOT clock $\tau_t = \alpha_t / \rho_t$")
     ax_c.set_title("how far the car is pushed out from the origin", fontsize=9)
     ax_s.set_title("which CondOT moment it is at", fontsize=9)
     for ax in (ax_c, ax_s):
