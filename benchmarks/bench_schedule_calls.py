@@ -94,7 +94,7 @@ def measure(chapter: str) -> dict:
     return {"evaluations_median": statistics.median(evaluations), "evaluations_max": max(evaluations),
             "t_checks_median": statistics.median(checks), "t_checks_max": max(checks),
             "steps": len(per_step), "goal_met": max(evaluations) <= 1 and max(checks) <= 1,
-            "evaluated_from": ", ".join(f"{where} x{n / len(per_step):g}" for where, n in callers.most_common())}
+            "evaluated_from": ", ".join(f"{where} x{n / len(per_step):.3g}" for where, n in callers.most_common())}
 
 
 def merge(key: str, value) -> None:

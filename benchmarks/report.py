@@ -134,6 +134,18 @@ def report_build(b: dict) -> str:
     return "\n".join(parts)
 
 
+def report_schedule_calls(rows: dict) -> str:
+    """Counts per slider step as a table, then the figure lines that evaluate the schedule."""
+    parts = [title("schedule_calls (per slider step; goal 1 and 1)")]
+    headers = ["chapter", "evaluations", "max", "t checks", "max", "goal met"]
+    body = [[chapter, fmt(r["evaluations_median"]), fmt(r["evaluations_max"]), fmt(r["t_checks_median"]),
+             fmt(r["t_checks_max"]), fmt(r["goal_met"])] for chapter, r in rows.items()]
+    parts.append(table(headers, body))
+    parts.append("\nEvaluations per step, by the figure line that asked for them:")
+    parts += [f"  {chapter}: {r.get('evaluated_from', '')}" for chapter, r in rows.items()]
+    return "\n".join(parts)
+
+
 def report_generic(name: str, value) -> str:
     parts = [title(name)]
     if isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()):
@@ -165,8 +177,12 @@ def main(argv=None) -> int:
     for key in order:
         if key not in data:
             continue
-        print(report_build(data[key]) if key == "build" and isinstance(data[key], dict)
-              else report_generic(key, data[key]))
+        if key == "build" and isinstance(data[key], dict):
+            print(report_build(data[key]))
+        elif key == "schedule_calls" and isinstance(data[key], dict):
+            print(report_schedule_calls(data[key]))
+        else:
+            print(report_generic(key, data[key]))
     return 0
 
 

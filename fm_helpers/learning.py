@@ -23,6 +23,7 @@ Everything is vectorised numpy over the leading axes of the points; no deep-lear
 
 from __future__ import annotations
 
+import math
 import numbers
 from dataclasses import dataclass
 
@@ -70,6 +71,16 @@ def _check_count(n, name: str, minimum: int = 1) -> int:
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {n!r}")
     return int(n)
+
+
+def _finite_real(value) -> bool:
+    """True for a finite real number (False for an int too large for a float, rather than an OverflowError)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def _check_path(path) -> GaussianPath:
@@ -156,7 +167,7 @@ def random_fourier_features(n_random: int, dim: int, rng: np.random.Generator, l
     dim = _check_count(dim, "dim")
     _check_rng(rng)
     for name, value in (("length_x", length_x), ("length_t", length_t)):
-        if not (isinstance(value, numbers.Real) and np.isfinite(value) and value > 0):
+        if not (_finite_real(value) and value > 0):
             raise ValueError(f"{name} must be a positive number, got {value!r}")
     omega = rng.standard_normal((n_random, dim + 1))
     phase = rng.uniform(0.0, 2 * np.pi, n_random)
@@ -185,7 +196,7 @@ def ridge_fit(design, targets, ridge: float = 1e-6) -> np.ndarray:
     y = as_points(targets, "targets")
     if y.ndim != 2:
         raise ValueError(f"targets must have shape (n, d), got shape {y.shape}")
-    if not (isinstance(ridge, numbers.Real) and np.isfinite(ridge) and ridge >= 0):
+    if not (_finite_real(ridge) and ridge >= 0):
         raise ValueError(f"ridge must be a number >= 0, got {ridge!r}")
     n = y.shape[0]
     block = design if callable(design) else None

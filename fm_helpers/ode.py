@@ -70,7 +70,7 @@ def integrate(field: Callable, x0, t0: float = 0.0, t1: float = 1.0, steps: int 
         raise ValueError(f"a trajectory of {steps + 1} times x {x0.size} numbers would need "
                          f"{(steps + 1) * x0.size * 8 / 1e9:.1f} GB (at most {MAX_TRAJECTORY_BYTES / 1e9:g}); "
                          "use fewer steps or fewer points")
-    if method not in METHODS:
+    if not isinstance(method, str) or method not in METHODS:
         raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
     if not callable(field):
         raise ValueError(f"field must be a function field(x, t), got {type(field).__name__}")

@@ -193,7 +193,10 @@ def straightness(trajectory) -> np.ndarray:
 
 def fitted_order(steps, errors) -> float:
     """The order p in error ~ C n^(-p): minus the least-squares slope of log(error) against log(n)."""
-    steps, errors = np.asarray(steps, dtype=float), np.asarray(errors, dtype=float)
+    try:
+        steps, errors = np.asarray(steps, dtype=float), np.asarray(errors, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError("steps and errors must be 1-D arrays of numbers (each at most about 1e308)") from None
     if steps.ndim != 1 or steps.shape != errors.shape or steps.size < 2:
         raise ValueError(f"steps and errors must be 1-D of the same length >= 2, got shapes {steps.shape} "
                          f"and {errors.shape}")
@@ -216,12 +219,19 @@ def endpoint_errors(field: Callable, x0, reference, method: str, steps_list: Ite
     x0, reference = _point_cloud(x0, "x0"), _point_cloud(reference, "reference")
     if x0.shape != reference.shape:
         raise ValueError(f"x0 and reference must have the same shape, got {x0.shape} and {reference.shape}")
-    if method not in METHODS:
+    if not isinstance(method, str) or method not in METHODS:
         raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
-    steps_list = [_check_steps(n) for n in steps_list]
+    steps_list = _step_counts(steps_list, "steps_list")
     errors = [statistic(np.linalg.norm(integrate(field, x0, 0.0, 1.0, n, method)[-1] - reference, axis=-1))
               for n in steps_list]
     return np.asarray(errors, dtype=float)
+
+
+def _step_counts(counts, name: str) -> list[int]:
+    """A list of step counts, each a positive integer, or ValueError naming ``name``."""
+    if isinstance(counts, (str, bytes)) or not hasattr(counts, "__iter__"):
+        raise ValueError(f"{name} must be a list of step counts such as [10, 20, 40], got {counts!r}")
+    return [_check_steps(n) for n in counts]
 
 
 def _check_steps(steps) -> int:
@@ -232,7 +242,7 @@ def _check_steps(steps) -> int:
 
 def function_evaluations(method: str, steps: int) -> int:
     """How often a run of ``steps`` steps of ``method`` evaluates the field: steps x stages."""
-    if method not in STAGES:
+    if not isinstance(method, str) or method not in STAGES:
         raise ValueError(f"method must be one of {sorted(STAGES)}, got {method!r}")
     return STAGES[method] * _check_steps(steps)
 
@@ -255,11 +265,11 @@ def sample_quality(mixture: GaussianMixture, x, reference) -> SampleQuality:
 
 def _qualities(field: Callable, x0, reference, mixture: GaussianMixture, method: str, candidates: Iterable[int]):
     """Yield (n, SampleQuality) for each candidate n, computing the reference's own terms once."""
-    if method not in METHODS:
+    if not isinstance(method, str) or method not in METHODS:
         raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
     x0, reference = _point_cloud(x0, "x0"), _point_cloud(reference, "reference")
     check_same_dimension(x0=x0, reference=reference)
-    candidates = [_check_steps(n) for n in candidates]
+    candidates = _step_counts(candidates, "candidates")
     if not candidates:
         raise ValueError("candidates must hold at least one step count")
     target = component_masses(mixture, reference)
@@ -290,14 +300,14 @@ def steps_needed(field: Callable, x0, reference, mixture: GaussianMixture, metho
     distance, the expensive one, is then never computed). Candidates are tried in the order given and the
     search stops at the first that passes; None if none does.
     """
-    if method not in METHODS:
+    if not isinstance(method, str) or method not in METHODS:
         raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
     for name, value in (("max_mass_error", max_mass_error), ("max_energy_distance", max_energy_distance)):
         if not (isinstance(value, numbers.Real) and value >= 0):
             raise ValueError(f"{name} must be a number >= 0 (np.inf for no limit), got {value!r}")
     x0, reference = _point_cloud(x0, "x0"), _point_cloud(reference, "reference")
     check_same_dimension(x0=x0, reference=reference)
-    candidates = [_check_steps(n) for n in candidates]
+    candidates = _step_counts(candidates, "candidates")
     if not candidates:
         raise ValueError("candidates must hold at least one step count")
     target = component_masses(mixture, reference)

@@ -17,7 +17,7 @@ import pytest
 import sympy
 from matplotlib.lines import Line2D
 
-from fm_helpers import continuity, data, learning, marginal, ode, paths, schedules
+from fm_helpers import continuity, data, learning, marginal, ode, paths, sampling, schedules
 from fm_helpers.figures.base import LiveFigure
 from fm_helpers.interactive import StaticPlayer
 from fm_helpers.schedules import T
@@ -128,6 +128,11 @@ CASES = {
     "array: grid size negative (was numpy's linspace message)": (lambda: data.square_grid(0, 1, -1), r"n must be an integer between 2 and 10000"),
     "array: grid size fractional": (lambda: data.square_grid(0, 1, 2.5), r"n must be an integer between 2 and 10000"),
     "array: training set too large for memory": (lambda: learning.conditional_training_set(PATH, MIX, 10**12, RNG(0)), r"training draws is too many"),
+    "array: ode method given as a list (was TypeError: unhashable)": (lambda: ode.integrate(lambda x, s: x, X2, steps=2, method=["euler"]), r"method must be one of \['euler', 'heun', 'rk4'\]"),
+    "array: ridge an int too large for a float (was TypeError from isfinite)": (lambda: learning.ridge_fit(np.eye(2), X2, 10**400), r"ridge must be a number >= 0"),
+    "array: feature length scale an int too large for a float": (lambda: learning.random_fourier_features(5, 2, RNG(0), 10**400), r"length_x must be a positive number"),
+    "array: fitted_order of an int too large for a float (was OverflowError)": (lambda: sampling.fitted_order([10**400, 2], [1.0, 2.0]), r"steps and errors must be 1-D arrays of numbers"),
+    "array: step-count candidates that are not a list (was TypeError)": (lambda: sampling.steps_needed(lambda x, s: x, X2, X2, MIX, "euler", 8), r"candidates must be a list of step counts"),
     # -- the data layer (section 5) ----------------------------------------------------------------
     "data: stds of 1e-200 (their square underflows to 0)": (lambda: data.GaussianMixture(X2, 1e-200), r"stds must be 0 \(a point mass\) or between 1e-150 and 1e\+150.* got 1e-200"),
     "data: stds of 1e200 (their square overflows)": (lambda: data.GaussianMixture(X2, [1.0, 1e200]), r"stds must be 0 \(a point mass\) or between .* got 1e\+200"),
