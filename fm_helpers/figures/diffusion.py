@@ -74,7 +74,7 @@ class DiffusionFigure(LiveFigure):
     N_POINTS = 400
     N_PATHS = 3
     GRID = 90
-    STEPS = {"ODE": 40, "Euler-Maruyama": 400, "DDIM": 40}
+    STEPS = {"ODE": 40, "Euler-Maruyama": 250, "DDIM": 40}
     BINS = np.linspace(-1.0, 5.0, 37)   # positions along the line, in units of 100 km from its foot
     CACHE_SIZE = 24
 
