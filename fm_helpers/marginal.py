@@ -249,3 +249,16 @@ def noise_prediction(path: GaussianPath, mixture: GaussianMixture, x, t) -> np.n
         return _table(beta / comps.var, (-beta * comps.alpha / comps.var)[:, None] * mixture.means)
 
     return _posterior_affine(path, mixture, x, t, coefficients)
+
+
+def _field_plus_score(path: GaussianPath, mixture: GaussianMixture, x, t, weight: float) -> np.ndarray:
+    """u_t(x) + weight * s_t(x) in one pass over the posterior weights (the drift of eq-09-sde).
+
+    Both are posterior averages of affine functions of x, so their tables add; the SDE samplers
+    call this once per step instead of computing the posterior twice.
+    """
+    def coefficients(comps, beta):
+        score_table = _table(-1.0 / comps.var, (comps.alpha / comps.var)[:, None] * mixture.means)
+        return comps.field_table() + weight * score_table
+
+    return _posterior_affine(path, mixture, x, t, coefficients)

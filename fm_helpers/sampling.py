@@ -304,7 +304,7 @@ def steps_needed(field: Callable, x0, reference, mixture: GaussianMixture, metho
 # ------------------------------------------------------------------------------------------
 
 # Imported here, with the chapter they serve, so that this block stays self-contained.
-from .marginal import noise_prediction, posterior_mean, score  # noqa: E402
+from .marginal import _field_plus_score, noise_prediction, posterior_mean  # noqa: E402
 from .schedules import check_t  # noqa: E402
 
 __all__ += ["sde_drift", "euler_maruyama", "ddim_step", "ddim"]
@@ -333,7 +333,7 @@ def sde_drift(path: GaussianPath, mixture: GaussianMixture, noise_level=0.0) -> 
         half_g2 = 0.5 * _diffusion_value(g, t) ** 2
         if half_g2 == 0.0:
             return field(x, t)
-        return field(x, t) + half_g2 * score(path, mixture, x, t)
+        return _field_plus_score(path, mixture, x, t, half_g2)
 
     return drift
 

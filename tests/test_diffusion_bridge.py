@@ -342,7 +342,10 @@ def test_sde_drift_is_the_field_plus_half_g_squared_times_the_score():
     x = np.random.default_rng(14).normal(size=(10, 2))
     drift = sampling.sde_drift(CONDOT, MIXTURE, lambda t: 2 * t)
     expected = marginal.marginal_field(CONDOT, MIXTURE, x, 0.3) + 0.5 * 0.6**2 * marginal.score(CONDOT, MIXTURE, x, 0.3)
-    np.testing.assert_allclose(drift(x, 0.3), expected, rtol=1e-14)
+    np.testing.assert_allclose(drift(x, 0.3), expected, rtol=1e-13, atol=1e-14)
+    at_one = sampling.sde_drift(CONDOT, MIXTURE, 1.5)(x, 1.0)     # stds > 0: finite at t = 1
+    np.testing.assert_allclose(at_one, marginal.marginal_field(CONDOT, MIXTURE, x, 1.0)
+                               + 0.5 * 1.5**2 * marginal.score(CONDOT, MIXTURE, x, 1.0), rtol=1e-13, atol=1e-14)
     with pytest.raises(ValueError, match="noise level"):
         sampling.sde_drift(CONDOT, MIXTURE, -1.0)
 
