@@ -240,7 +240,7 @@ def posterior_mean(path: GaussianPath, mixture: GaussianMixture, x, t) -> np.nda
 
 
 def noise_prediction(path: GaussianPath, mixture: GaussianMixture, x, t) -> np.ndarray:
-    """E[eps | X_t = x] = -beta_t s_t(x) = (x - alpha_t E[z | x]) / beta_t (eq-09-noise), shape (..., d).
+    """E[eps | X_t = x] = -beta_t s_t(x) = (x - alpha_t E[z | x]) / beta_t (eq-09-tweedie), shape (..., d).
 
     Per component: beta_t (x - alpha_t mu_k) / v_k, regular at both ends: x at t = 0 (X_0 = eps), and 0
     at t = 1 when every std is > 0 (X_1 = z is independent of eps). Point masses at t = 1: ValueError.
