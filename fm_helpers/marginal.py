@@ -200,3 +200,88 @@ def monte_carlo_field(path: GaussianPath, z_samples, x, t) -> np.ndarray:
     w /= w.sum(axis=1, keepdims=True)
     fields = path.conditional_field(flat, z[None, :, :], values)
     return np.einsum("nm,nmd->nd", w, fields).reshape(x.shape)
+
+
+# ------------------------------------------------------------------------------------------
+# Chapter 9: the same posterior in diffusion's coordinates (score, denoiser, noise prediction).
+# Given component k, x and (z, eps) are jointly Gaussian, so each quantity below is, per
+# component, an affine function c_k x + b_k of x; the posterior weights p(k | x, t) mix them.
+# ------------------------------------------------------------------------------------------
+
+__all__ += ["score", "posterior_mean", "noise_prediction"]
+
+
+def _posterior_affine(path: GaussianPath, mixture: GaussianMixture, x, t, coefficients) -> np.ndarray:
+    """sum_k p(k | x, t) (c_k x + b_k), in row blocks with the weights of ``_Components``.
+
+    ``coefficients(comps, beta)`` returns the (K, 1 + d) table [c_k, b_k]. ``_Components``
+    raises ValueError where p_t has no density (t = 1 with point masses).
+    """
+    x = _check_inputs(path, mixture, x)
+    t = _scalar_t(t)
+    comps = _Components(path, mixture, t)
+    table = coefficients(comps, path.schedule.beta(t))
+    flat = x.reshape(-1, x.shape[-1])
+    out = np.empty_like(flat)
+    for rows in _blocks(flat.shape[0], mixture.n_components):
+        unnorm, _ = comps.unnormalised_block(flat[rows], drop_common_term=True)
+        mixed = unnorm @ table
+        mixed /= unnorm.sum(axis=1)[:, None]
+        out[rows] = mixed[:, :1] * flat[rows] + mixed[:, 1:]
+    return out.reshape(x.shape)
+
+
+def _table(c: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.concatenate([c[:, None], b], axis=1)
+
+
+def score(path: GaussianPath, mixture: GaussianMixture, x, t) -> np.ndarray:
+    """s_t(x) = grad_x log p_t(x) = -E[eps | X_t = x] / beta_t (eq-09-score), shape (..., d).
+
+    Per component: -(x - alpha_t mu_k) / v_k with v_k = alpha_t^2 s_k^2 + beta_t^2, so no division by
+    beta_t: finite at t = 1 when every std is > 0. For point masses at t = 1 p_t has no density,
+    and the score none either: ValueError.
+    """
+    def coefficients(comps, beta):
+        return _table(-1.0 / comps.var, (comps.alpha / comps.var)[:, None] * mixture.means)
+
+    return _posterior_affine(path, mixture, x, t, coefficients)
+
+
+def posterior_mean(path: GaussianPath, mixture: GaussianMixture, x, t) -> np.ndarray:
+    """E[z | X_t = x], the denoiser; Tweedie: (x + beta_t^2 s_t(x)) / alpha_t (eq-09-tweedie), shape (..., d).
+
+    Per component: mu_k + (alpha_t s_k^2 / v_k)(x - alpha_t mu_k), which never divides by alpha_t: at
+    t = 0 it is the prior mean E[z] at every x (X_0 is pure noise), where Tweedie's form is 0/0.
+    At t = 1 with stds > 0 it is x itself; with point masses p_1 has no density: ValueError.
+    """
+    def coefficients(comps, beta):
+        gain = comps.alpha * mixture.stds**2 / comps.var
+        return _table(gain, (beta**2 / comps.var)[:, None] * mixture.means)
+
+    return _posterior_affine(path, mixture, x, t, coefficients)
+
+
+def noise_prediction(path: GaussianPath, mixture: GaussianMixture, x, t) -> np.ndarray:
+    """E[eps | X_t = x] = -beta_t s_t(x) = (x - alpha_t E[z | x]) / beta_t (eq-09-tweedie), shape (..., d).
+
+    Per component: beta_t (x - alpha_t mu_k) / v_k, regular at both ends: x at t = 0 (X_0 = eps), and 0
+    at t = 1 when every std is > 0 (X_1 = z is independent of eps). Point masses at t = 1: ValueError.
+    """
+    def coefficients(comps, beta):
+        return _table(beta / comps.var, (-beta * comps.alpha / comps.var)[:, None] * mixture.means)
+
+    return _posterior_affine(path, mixture, x, t, coefficients)
+
+
+def _field_plus_score(path: GaussianPath, mixture: GaussianMixture, x, t, weight: float) -> np.ndarray:
+    """u_t(x) + weight * s_t(x) in one pass over the posterior weights (the drift of eq-09-sde).
+
+    Both are posterior averages of affine functions of x, so their tables add; the SDE samplers
+    call this once per step instead of computing the posterior twice.
+    """
+    def coefficients(comps, beta):
+        score_table = _table(-1.0 / comps.var, (comps.alpha / comps.var)[:, None] * mixture.means)
+        return comps.field_table() + weight * score_table
+
+    return _posterior_affine(path, mixture, x, t, coefficients)

@@ -30,10 +30,10 @@ import numpy as np
 
 from . import data
 from .data import GaussianMixture
-from .marginal import marginal_field
+from .marginal import _field_plus_score, marginal_field, noise_prediction, posterior_mean
 from .ode import METHODS, integrate
 from .paths import GaussianPath, as_points, check_same_dimension
-from .schedules import Schedule, named_schedules, speed_bound
+from .schedules import Schedule, check_t, named_schedules, speed_bound
 
 __all__ = [
     "STAGES",
@@ -482,3 +482,104 @@ def marginal_trajectories(schedule: Schedule, mixture: GaussianMixture, x0, step
     steps = _check_steps(steps)
     trajectory = integrate(flow_field(GaussianPath(_schedule(schedule)), mixture), x0, 0.0, 1.0, steps, "rk4")
     return np.linspace(0.0, 1.0, steps + 1), trajectory
+# Chapter 9: stochastic samplers with the same marginals, and DDIM.
+# ------------------------------------------------------------------------------------------
+
+# Imported here, with the chapter they serve, so that this block stays self-contained.
+
+__all__ += ["sde_drift", "euler_maruyama", "ddim_step", "ddim"]
+
+
+def _noise_level(noise_level) -> Callable:
+    """g as a function of t, from a number >= 0 or a function of t."""
+    if callable(noise_level):
+        return noise_level
+    if isinstance(noise_level, bool) or not isinstance(noise_level, numbers.Real) \
+            or not np.isfinite(noise_level) or noise_level < 0:
+        raise ValueError(f"the noise level g must be a finite number >= 0 or a function of t, got {noise_level!r}")
+    g = float(noise_level)
+    return lambda t: g
+
+
+def sde_drift(path: GaussianPath, mixture: GaussianMixture, noise_level=0.0) -> Callable:
+    """The drift u_t(x) + (g_t^2 / 2) s_t(x) of the SDE with marginals p_t (eq-09-sde), as drift(x, t).
+
+    ``noise_level`` is g: a number >= 0 or a function of t. With g = 0 this is ``flow_field``.
+    """
+    field = flow_field(path, mixture)
+    g = _noise_level(noise_level)
+
+    def drift(x, t):
+        half_g2 = 0.5 * _diffusion_value(g, t) ** 2
+        if half_g2 == 0.0:
+            return field(x, t)
+        return _field_plus_score(path, mixture, x, t, half_g2)
+
+    return drift
+
+
+def _diffusion_value(diffusion: Callable, t: float) -> float:
+    value = diffusion(t)
+    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.floating)) \
+            or not np.isfinite(value) or value < 0:
+        raise ValueError(f"diffusion(t) must return a finite number >= 0, got {value!r} at t = {t:g}")
+    return float(value)
+
+
+def euler_maruyama(drift: Callable, diffusion: Callable, x0, t0: float = 0.0, t1: float = 1.0,
+                   steps: int = 100, rng: np.random.Generator = None) -> np.ndarray:
+    """Integrate dX = drift(X, t) dt + diffusion(t) dW from X(t0) = x0 to t1 (eq-09-euler-maruyama).
+
+    Each step adds h drift(x_i, t_i) + diffusion(t_i) sqrt(h) xi_i with xi_i ~ N(0, I) from ``rng``; drift and
+    diffusion are evaluated only at the start of a step, never at t1. Returns the whole path,
+    (steps + 1, *x0.shape), at the times ``np.linspace(t0, t1, steps + 1)``, like ``ode.integrate``.
+    """
+    x0 = as_points(x0, "x0")
+    t0, t1 = float(check_t(t0, "t0")), float(check_t(t1, "t1"))
+    if not t0 < t1:
+        raise ValueError(f"Euler-Maruyama runs forward in time: t0 must be smaller than t1, got t0 = {t0:g}, t1 = {t1:g}")
+    steps = _check_steps(steps)
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a numpy Generator (np.random.default_rng(seed)), got {type(rng).__name__}")
+    if not callable(drift) or not callable(diffusion):
+        raise ValueError("drift must be a function drift(x, t) and diffusion a function diffusion(t)")
+    times = np.linspace(t0, t1, steps + 1)
+    trajectory = np.empty((steps + 1, *x0.shape))
+    trajectory[0] = x0
+    for i in range(steps):
+        t, h = float(times[i]), float(times[i + 1] - times[i])
+        x = trajectory[i]
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below, in words
+            trajectory[i + 1] = x + h * drift(x, t) + _diffusion_value(diffusion, t) * np.sqrt(h) * rng.standard_normal(x.shape)
+        if not np.all(np.isfinite(trajectory[i + 1])):
+            raise ValueError(f"the solution stopped being finite at t = {times[i + 1]:g}; take more steps")
+    return trajectory
+
+
+def ddim_step(path: GaussianPath, mixture: GaussianMixture, x, t: float, t_next: float) -> np.ndarray:
+    """One deterministic DDIM step from t to t_next: alpha_{t'} E[z | x] + beta_{t'} E[eps | x] (eq-09-ddim).
+
+    It is an exact Euler step of the probability-flow ODE in the variables (x / beta, alpha / beta).
+    """
+    x = as_points(x)
+    schedule = path.schedule
+    return schedule.alpha(t_next) * posterior_mean(path, mixture, x, t) \
+        + schedule.beta(t_next) * noise_prediction(path, mixture, x, t)
+
+
+def ddim(path: GaussianPath, mixture: GaussianMixture, x0, t0: float = 0.0, t1: float = 1.0,
+         steps: int = 100) -> np.ndarray:
+    """DDIM with uniform steps in t from t0 to t1 (eq-09-ddim); the whole path, (steps + 1, *x0.shape)."""
+    if not isinstance(path, GaussianPath):
+        raise ValueError(f"path must be a paths.GaussianPath, got {type(path).__name__}")
+    x0 = as_points(x0, "x0")
+    t0, t1 = float(check_t(t0, "t0")), float(check_t(t1, "t1"))
+    if not t0 < t1:
+        raise ValueError(f"DDIM runs from noise towards data: t0 must be smaller than t1, got t0 = {t0:g}, t1 = {t1:g}")
+    steps = _check_steps(steps)
+    times = np.linspace(t0, t1, steps + 1)
+    trajectory = np.empty((steps + 1, *x0.shape))
+    trajectory[0] = x0
+    for i in range(steps):
+        trajectory[i + 1] = ddim_step(path, mixture, trajectory[i], float(times[i]), float(times[i + 1]))
+    return trajectory

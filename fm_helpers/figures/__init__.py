@@ -15,6 +15,7 @@ CHAPTER_FIGURES = {
     "06_sampling": "sampling:SamplingFigure",
     "07_schedule_playground": "playground:PlaygroundFigure",
     "08_learning_the_field": "learning:LearnedFieldFigure",
+    "09_diffusion_bridge": "diffusion:DiffusionFigure",
 }
 
 
