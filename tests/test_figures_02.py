@@ -13,13 +13,11 @@ from fm_helpers.figures.conditional_field import (
     START,
     ConditionalFieldFigure,
     arrow_vectors,
-    field_table,
     gps_overview_figure,
     landing_figure,
-    nice_latex,
     other_starts,
-    show_step,
 )
+from fm_helpers.symbolic import field_table, nice_latex, show_step
 from fm_helpers.interactive import StaticPlayer
 from fm_helpers.paths import GaussianPath
 from fm_helpers.schedules import named_schedules
