@@ -41,6 +41,8 @@ COLORS = {
 }
 #: Densities use a perceptually uniform colormap that still reads in grey.
 DENSITY_CMAP = "viridis"
+#: The part of the plane the two-city maps show: east from, east to, north from, north to (100 km around San Diego).
+MAP_EXTENT = (-3.5, 4.5, -2.5, 5.5)
 
 
 def static_figure(figsize: tuple[float, float], dpi: int = 80) -> Figure:

@@ -25,7 +25,7 @@ from ..learning import BOOK_FIT, ERROR_TIMES, GridField, book_model
 from ..marginal import marginal_field
 from ..paths import GaussianPath
 from ..schedules import Schedule
-from .base import COLORS, DENSITY_CMAP, LiveFigure, resolve_schedule, static_figure
+from .base import COLORS, DENSITY_CMAP, MAP_EXTENT, LiveFigure, resolve_schedule, static_figure
 from .probability_paths import grid_marginal_density
 
 __all__ = [
@@ -42,7 +42,7 @@ __all__ = [
 
 #: Numbers of random features the interactive figure offers (each fitted once, when first shown).
 FEATURE_CHOICES = (25, 50, 100)
-_EXTENT = (-3.5, 4.5, -2.5, 5.5)
+_EXTENT = MAP_EXTENT
 _XLABEL, _YLABEL = "east of San Diego (100 km)", "north (100 km)"
 _N_DENSITY, _N_ERROR, _N_ARROWS = 100, 48, 11
 #: Learned arrows are drawn only where p_t is at least this fraction of its peak (where training data lives).

@@ -29,12 +29,12 @@ from ..marginal import marginal_density, marginal_field, naive_field, posterior_
 from ..ode import integrate
 from ..paths import GaussianPath
 from ..schedules import Schedule, named_schedules
-from .base import COLORS, DENSITY_CMAP, LiveFigure, resolve_schedule
+from .base import COLORS, DENSITY_CMAP, MAP_EXTENT, LiveFigure, resolve_schedule
 
 __all__ = ["MarginalFieldFigure", "CARS", "follow_fields", "posterior_mean", "two_fates_figure", "irvine_figure",
            "monte_carlo_figure"]
 
-_EXTENT = (-3.5, 4.5, -2.5, 5.5)  # x from, x to, y from, y to (units of 100 km around San Diego)
+_EXTENT = MAP_EXTENT
 _DESTINATIONS = ("Los Angeles", "Las Vegas")
 _LINESTYLES = ("-", "--", ":", "-.")
 

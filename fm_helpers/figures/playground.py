@@ -33,7 +33,7 @@ from ..paths import GaussianPath
 from ..sampling import (ROUTE_DATASETS, conditional_straightness, marginal_routes, position_at, rk4_steps_needed,
                         scale_and_clock, straightness)
 from ..schedules import PRESETS, SURPRISE, Schedule, named_schedules, schedule_from_text
-from .base import COLORS, LiveFigure, resolve_schedule, static_figure
+from .base import COLORS, MAP_EXTENT, LiveFigure, resolve_schedule, static_figure
 
 __all__ = [
     "PlaygroundFigure",
@@ -49,7 +49,7 @@ __all__ = [
 
 #: The data sets of the figure's ``data`` control, and the part of the plane each map shows.
 DATASETS = ROUTE_DATASETS
-_EXTENTS = {"two cities": (-3.5, 4.5, -2.5, 5.5), "eight gaussians": (-4.6, 4.6, -4.6, 4.6)}
+_EXTENTS = {"two cities": MAP_EXTENT, "eight gaussians": (-4.6, 4.6, -4.6, 4.6)}
 #: The destination z of the conditional map: Las Vegas, and the component at 45 degrees of the ring.
 _DESTINATION_INDEX = 1
 

@@ -26,7 +26,7 @@ from .. import data
 from ..marginal import marginal_density
 from ..paths import GaussianPath
 from ..schedules import Schedule, named_schedules
-from .base import COLORS, DENSITY_CMAP, LiveFigure, resolve_schedule, static_figure
+from .base import COLORS, DENSITY_CMAP, MAP_EXTENT, LiveFigure, resolve_schedule, static_figure
 
 __all__ = [
     "ProbabilityPathFigure",
@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 #: x from, x to, y from, y to, in units of 100 km east and north of San Diego.
-_EXTENT = (-3.5, 4.5, -2.5, 5.5)
+_EXTENT = MAP_EXTENT
 #: The destinations the interactive figure offers for the conditional path.
 DESTINATIONS = ("Las Vegas", "Los Angeles", "Irvine")
 #: Pre-drawn noise samples and data samples: n_samples may be at most this many.

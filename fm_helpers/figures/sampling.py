@@ -22,7 +22,7 @@ from ..ode import integrate
 from ..paths import GaussianPath
 from ..sampling import STAGES, component_labels, component_masses, energy_distance, flow_field
 from ..schedules import Schedule
-from .base import COLORS, DENSITY_CMAP, LiveFigure, resolve_schedule, static_figure
+from .base import COLORS, DENSITY_CMAP, MAP_EXTENT, LiveFigure, resolve_schedule, static_figure
 
 __all__ = [
     "SamplingFigure",
@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 #: x from, x to, y from, y to, in units of 100 km around San Diego (as in chapter 1).
-EXTENT = (-3.5, 4.5, -2.5, 5.5)
+EXTENT = MAP_EXTENT
 METHOD_NAMES = {"euler": "Euler", "heun": "Heun", "rk4": "RK4"}
 #: One look per solver and per schedule in every figure of the chapter (colour, line style and marker,
 #: so that the curves stay apart in grey).
