@@ -1,6 +1,6 @@
 """Chapter 2's figures: the conditional vector field u_t(x|z) as a GPS for one destination.
 
-* ``ConditionalFieldFigure``: the interactive map. Cars start near San Diego, the destination
+* ``ConditionalFieldFigure``: the live map. Cars start near San Diego, the destination
   z is Los Angeles or Las Vegas (``fm_helpers.data.CITIES``), the arrows are the directions
   u_t(.|z) (eq-cond-field) at time t, the lines are the routes psi_s(x0|z), s in [0, 1]
   (eq-flow), and a second panel shows one car's coordinates against time with the tangent

@@ -1,6 +1,6 @@
 """Chapter 5's figures: divergence, the continuity equation and its residual on a grid.
 
-* ``ContinuityFigure`` (interactive): p_t with the marginal field, and the residual
+* ``ContinuityFigure`` (live): p_t with the marginal field, and the residual
   d/dt p_t + div(p_t u_t) (eq-continuity) on a grid for the marginal field and for the
   naive field, on one shared, symmetric colour scale.
 * ``divergence_examples_figure`` (static): a source, a sink and a rotation, each with

@@ -1,6 +1,6 @@
 """Chapter 8's figures: a field learned from conditional targets beside the exact marginal field.
 
-* ``LearnedFieldFigure``: the chapter's interactive figure. Left, the exact marginal field u_t(x) (thin dark
+* ``LearnedFieldFigure``: the chapter's live figure. Left, the exact marginal field u_t(x) (thin dark
   arrows) and the learned field v_theta(x, t) (wide light arrows) over the density p_t of the two-cities
   mixture; middle, the error |v - u| weighted by p_t; right, the relative error over t (eq-08-rel-error)
   with the current time marked. Its own control is the number of random features of the model.
@@ -40,7 +40,7 @@ __all__ = [
     "samples_figure",
 ]
 
-#: Numbers of random features the interactive figure offers (each fitted once, when first shown).
+#: Numbers of random features the live figure offers (each fitted once, when first shown).
 FEATURE_CHOICES = (25, 50, 100)
 _EXTENT = MAP_EXTENT
 _XLABEL, _YLABEL = "east of San Diego (100 km)", "north (100 km)"

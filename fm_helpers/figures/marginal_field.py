@@ -1,6 +1,6 @@
 """Chapter 4's figures: the marginal field as a posterior-weighted average, next to the naive average.
 
-* ``MarginalFieldFigure``: the interactive figure. The density p_t of the two-cities mixture as
+* ``MarginalFieldFigure``: the live figure. The density p_t of the two-cities mixture as
   an image, the true marginal field u_t(x) (eq-marginal-field) in one panel and the naive
   average (eq-naive-field) in the other, each with a cloud of samples that follows its field,
   a car at a chosen place with its two arrows, and the car's posterior weights (eq-posterior)
@@ -50,7 +50,7 @@ def _cars() -> dict[str, tuple[float, float]]:
     }
 
 
-#: The places the interactive figure can put its car (units of 100 km east and north of San Diego).
+#: The places the live figure can put its car (units of 100 km east and north of San Diego).
 CARS = _cars()
 
 

@@ -1,13 +1,13 @@
 """Chapter 7's figures and widget: a playground for schedules typed as formulas.
 
-* ``PlaygroundFigure``: the interactive figure. For any schedule (alpha_t, beta_t), including one
+* ``PlaygroundFigure``: the live figure. For any schedule (alpha_t, beta_t), including one
   built from two formulas by ``schedules.from_expressions``: the schedule against t; the schedule as a
   curve in the (alpha, beta) plane; cars on their conditional routes to one destination z with the
   conditional field u_t(x|z) at each car (eq-cond-field-noise); samples of the marginal path p_t
   (eq-marginal-path) with the marginal field u_t(x) (eq-marginal-field) and a few marginal
   trajectories (eq-ode). Both maps report the straightness (chord over arc, eq-07-chord-arc) of
   their routes.
-The reader's controls (text fields for the formulas) are ``fm_helpers.interactive.playground``; the
+The reader's controls (text fields for the formulas) are ``playground`` of the widget module; the
 checks of a formula pair are ``schedules.schedule_from_text``; the route computations are in ``sampling``.
 * Static figures (each returns a ``matplotlib.figure.Figure``): ``routes_figure``,
   ``clock_scale_figure``, ``back_and_forth_figure`` and ``straightness_chart``.
@@ -86,7 +86,7 @@ def _wrap(text: str, width: int = 44) -> str:
 
 
 # ------------------------------------------------------------------------------------------
-# The interactive figure
+# The live figure
 # ------------------------------------------------------------------------------------------
 
 class PlaygroundFigure(LiveFigure):

@@ -1,6 +1,6 @@
 """Chapter 1's figures: Gaussian probability paths, conditional and marginal, and their schedules.
 
-* ``ProbabilityPathFigure``: the chapter's interactive figure. Left, draws from the conditional
+* ``ProbabilityPathFigure``: the chapter's live figure. Left, draws from the conditional
   path p_t(x|z) (eq-gaussian-path) for one destination z with its mean alpha_t z and circles of
   radius beta_t and 2 beta_t; middle, the marginal path p_t(x) of the two-cities mixture
   (eq-marginal-path) as a density with draws on top; right, alpha_t and beta_t of the schedule.
@@ -39,7 +39,7 @@ __all__ = [
 
 #: x from, x to, y from, y to, in units of 100 km east and north of San Diego.
 _EXTENT = MAP_EXTENT
-#: The destinations the interactive figure offers for the conditional path.
+#: The destinations the live figure offers for the conditional path.
 DESTINATIONS = ("Las Vegas", "Los Angeles", "Irvine")
 #: Pre-drawn noise samples and data samples: n_samples may be at most this many.
 _POOL = 1000

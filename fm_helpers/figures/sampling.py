@@ -1,6 +1,6 @@
 """Chapter 6's figures: samples carried from noise to data by Euler, Heun and RK4.
 
-``SamplingFigure`` is the interactive figure: the state of the discrete trajectories at time t
+``SamplingFigure`` is the live figure: the state of the discrete trajectories at time t
 over the marginal density p_t, a few trajectories next to the exact ones, and where the samples
 end at t = 1. The functions below it draw the chapter's static figures; each returns a
 ``matplotlib.figure.Figure``.
@@ -101,7 +101,7 @@ def _at_time(trajectory: np.ndarray, t: float) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------------------
-# The interactive figure
+# The live figure
 # ------------------------------------------------------------------------------------------
 
 def _starts(n_points: int) -> np.ndarray:
