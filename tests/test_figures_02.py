@@ -18,7 +18,6 @@ from fm_helpers.figures.conditional_field import (
     other_starts,
 )
 from fm_helpers.symbolic import field_table, nice_latex, show_step
-from fm_helpers.interactive import StaticPlayer
 from fm_helpers.paths import GaussianPath
 from fm_helpers.schedules import named_schedules
 
@@ -43,21 +42,6 @@ def test_builds_for_every_schedule_and_time(schedule, t_built):
         pixels = fig.render()
         assert pixels.ndim == 3 and pixels.shape[-1] == 4
         assert fig.png()[:8] == b"\x89PNG\r\n\x1a\n"
-
-
-def test_update_changes_pixels(figure):
-    figure.update(t=0.5, schedule="CondOT", destination="Las Vegas")
-    before = figure.render().copy()
-    figure.update(t=0.8)
-    after_t = figure.render().copy()
-    assert np.any(before != after_t)
-    figure.update(schedule="Cosine")
-    after_schedule = figure.render().copy()
-    assert np.any(after_t != after_schedule)
-    figure.update(destination="Los Angeles")
-    assert np.any(after_schedule != figure.render())
-    figure.update(t=0.5, schedule="CondOT", destination="Las Vegas")
-    assert np.array_equal(before, figure.render())  # back to the start: the same picture
 
 
 @pytest.mark.parametrize("schedule", SCHEDULES)
@@ -115,25 +99,6 @@ def test_arrow_vectors_caps_length_and_keeps_direction():
     arrows, capped = arrow_vectors(u, cap=0.5, dt=0.1)
     np.testing.assert_allclose(arrows, [[0.1, 0.0], [0.0, 0.5], [0.3, 0.4]])
     assert capped.tolist() == [False, True, False]
-
-
-@pytest.mark.parametrize("bad", [{"destination": "Tokyo"}, {"t": 1.5}, {"t": -0.1}, {"schedule": "Linear"},
-                                 {"speed": 3}])
-def test_bad_parameters_raise(figure, bad):
-    with pytest.raises(ValueError):
-        ConditionalFieldFigure(**bad)
-    with pytest.raises(ValueError):
-        figure.update(**bad)
-    assert figure.params["destination"] in ("Los Angeles", "Las Vegas")
-
-
-def test_static_player_frames(figure):
-    times = [1.0]  # one time keeps the test fast; the frames cover the four schedules
-    player = StaticPlayer(figure, times=times)
-    assert len(player.frames) == 4 and all(len(row) == len(times) for row in player.frames)
-    assert sum(len(row) for row in player.frames) == 4 * len(times)
-    assert all(frame.startswith("data:image/png;base64,") for row in player.frames for frame in row)
-    assert 'class="fm-player"' in player._repr_html_()
 
 
 def test_default_static_times_cover_zero_to_one():

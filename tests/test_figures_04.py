@@ -19,7 +19,6 @@ from fm_helpers import data  # noqa: E402
 from fm_helpers.figures import chapter_figure  # noqa: E402
 from fm_helpers.figures import marginal_field as mf  # noqa: E402
 from fm_helpers.figures.base import DENSITY_CMAP  # noqa: E402
-from fm_helpers.interactive import StaticPlayer  # noqa: E402
 from fm_helpers.paths import GaussianPath  # noqa: E402
 from fm_helpers.schedules import named_schedules  # noqa: E402
 
@@ -98,21 +97,6 @@ def test_builds_and_draws_for_every_schedule_and_time(figure, name):
 
 
 # -- update changes the pixels --------------------------------------------------------------------
-
-def test_update_changes_pixels(figure):
-    figure.update(t=0.5, schedule="CondOT", car="Irvine")
-    before = figure.render().copy()
-    figure.update(t=0.7)
-    after_t = figure.render().copy()
-    assert np.any(before != after_t)
-    figure.update(schedule="Polynomial(n=2)")
-    after_schedule = figure.render().copy()
-    assert np.any(after_t != after_schedule)
-    figure.update(car="between the cities")
-    assert np.any(after_schedule != figure.render())
-    figure.update(t=0.5, schedule="CondOT", car="Irvine")
-    assert np.array_equal(before, figure.render())   # back to the same state: the same pixels
-
 
 # -- the artists show the right numbers -----------------------------------------------------------
 
@@ -223,13 +207,6 @@ def test_time_label(figure):
 
 # -- bad parameters ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("kwargs", [{"t": 1.5}, {"t": -0.1}, {"t": float("nan")}, {"schedule": "Linear"},
-                                    {"car": "Paris"}, {"zoom": 2}])
-def test_bad_parameters_raise(kwargs):
-    with pytest.raises(ValueError):
-        mf.MarginalFieldFigure(**kwargs)
-
-
 @pytest.mark.parametrize("kwargs", [{"t": 2.0}, {"schedule": "cosine"}, {"car": "Paris"}, {"zoom": 2}])
 def test_bad_updates_raise_and_change_nothing(figure, kwargs):
     figure.update(t=0.5, schedule="CondOT", car="Irvine")
@@ -240,15 +217,6 @@ def test_bad_updates_raise_and_change_nothing(figure, kwargs):
 
 
 # -- the static player -------------------------------------------------------------------------------
-
-def test_static_player_frames(figure):
-    figure.update(t=0.5, schedule="CondOT", car="Irvine")
-    player = StaticPlayer(figure, times=[0.0, 1.0])
-    assert len(player.frames) == 4 and all(len(row) == 2 for row in player.frames)
-    assert all(frame.startswith("data:image/png;base64,") for row in player.frames for frame in row)
-    assert figure.t == 0.5 and figure.schedule.name == "CondOT"     # the figure is left where it was
-    assert len(mf.MarginalFieldFigure.static_times) * 4 == 44
-
 
 # -- the static figures and helpers -----------------------------------------------------------------
 

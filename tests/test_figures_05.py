@@ -14,7 +14,6 @@ from fm_helpers.figures import chapter_figure
 from fm_helpers.figures.continuity import (DATASETS, ContinuityFigure, EXAMPLE_FIELDS, box_outflow,
                                            density_trajectories_figure, divergence_examples_figure,
                                            residual_maps)
-from fm_helpers.interactive import StaticPlayer
 
 SCHEDULES = list(schedules.named_schedules())
 MIXTURE_1D = data.GaussianMixture([[-2.0], [0.5], [2.5]], [0.3, 0.2, 0.4], [0.3, 0.2, 0.5])
@@ -64,22 +63,6 @@ def test_builds_with_eight_gaussians():
     assert np.allclose(fig.means.get_xydata(), DATASETS["eight gaussians"].means)
 
 
-def test_update_changes_pixels(figure):
-    figure.update(t=0.5, schedule="CondOT", data="two cities")
-    before = figure.render().copy()
-    figure.update(t=0.7)
-    after_t = figure.render().copy()
-    assert np.any(before != after_t)
-    figure.update(schedule="Cosine")
-    after_schedule = figure.render().copy()
-    assert np.any(after_t != after_schedule)
-    figure.update(data="eight gaussians")
-    after_data = figure.render().copy()
-    assert np.any(after_schedule != after_data)
-    figure.update(t=0.5, schedule="CondOT", data="two cities")
-    assert np.array_equal(figure.render(), before)
-
-
 def test_density_image_is_the_marginal_density(figure):
     figure.update(t=0.4, schedule="LinearVP", data="two cities")
     path = paths.GaussianPath(schedules.LinearVP())
@@ -124,24 +107,6 @@ def test_density_at_rest_is_flagged():
     fig = ContinuityFigure(t=0.0, schedule="Polynomial(n=2)")
     assert "rest" in fig.notes["marginal"].get_text()
     assert np.all(_arrow_mask(fig.quiver))                      # u_t = 0: no arrows at all
-
-
-@pytest.mark.parametrize("bad", [dict(t=1.3), dict(t=-0.1), dict(schedule="Linear"), dict(data="three moons"),
-                                 dict(data=None), dict(n_samples=10)])
-def test_bad_parameters_raise(figure, bad):
-    with pytest.raises(ValueError):
-        ContinuityFigure(**bad)
-    with pytest.raises(ValueError):
-        figure.update(**bad)
-    assert figure.params["data"] in DATASETS
-
-
-def test_static_player_frames(figure):
-    player = StaticPlayer(figure, times=[0.0, 1.0])
-    assert len(player.frames) == 4
-    assert all(len(row) == 2 for row in player.frames)
-    assert all(frame.startswith("data:image/png;base64,") for row in player.frames for frame in row)
-    assert repr(player).startswith("<static player: the continuity equation")
 
 
 # -- divergence as net outflow ---------------------------------------------------------------
