@@ -26,6 +26,7 @@ from ..continuity import divergence, time_derivative
 from ..data import GaussianMixture
 from ..marginal import marginal_density, marginal_field, naive_field
 from ..ode import integrate
+from ..sampling import marginal_trajectories
 from ..paths import GaussianPath
 from .base import COLORS, DENSITY_CMAP, LiveFigure, resolve_schedule
 
@@ -336,7 +337,7 @@ def density_trajectories_figure(mixture: GaussianMixture, schedule="CondOT", n_t
     x0 = _normal_quantiles(n_trajectories)[:, None]
     steps = 200
     runs = {
-        "marginal": integrate(lambda x, t: marginal_field(path, mixture, x, t), x0, steps=steps, method="rk4"),
+        "marginal": marginal_trajectories(path.schedule, mixture, x0, steps, "rk4")[1],
         "naive": integrate(lambda x, t: naive_field(path, mixture, x, t), x0, steps=steps, method="euler"),
     }
     t_steps = np.linspace(0.0, 1.0, steps + 1)

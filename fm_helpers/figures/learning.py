@@ -13,7 +13,6 @@ Static figures are ``matplotlib.figure.Figure`` objects (no pyplot), ready to be
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import matplotlib
 import numpy as np

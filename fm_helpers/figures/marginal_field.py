@@ -27,6 +27,7 @@ from matplotlib.lines import Line2D
 from .. import data
 from ..marginal import marginal_density, marginal_field, naive_field, posterior_weights
 from ..ode import integrate
+from ..sampling import marginal_trajectories
 from ..paths import GaussianPath
 from ..schedules import Schedule, named_schedules
 from .base import COLORS, DENSITY_CMAP, MAP_EXTENT, LiveFigure, resolve_schedule
@@ -139,7 +140,7 @@ def follow_fields(schedule: Schedule | str = "CondOT", n: int = 300, seed: int =
     path = GaussianPath(resolve_schedule(schedule))
     mixture = data.two_cities() if mixture is None else mixture
     x0 = np.random.default_rng(seed).standard_normal((n, mixture.dim))
-    true = integrate(lambda x, t: marginal_field(path, mixture, x, t), x0, 0.0, 1.0, steps, "euler")
+    _, true = marginal_trajectories(path.schedule, mixture, x0, steps, "euler")
     naive = integrate(lambda x, t: naive_field(path, mixture, x, t), x0, 0.0, 1.0, steps, "euler")
     return np.linspace(0.0, 1.0, steps + 1), true, naive
 
@@ -261,9 +262,8 @@ class MarginalFieldFigure(LiveFigure):
         """
         schedule = self.schedule
         if schedule not in self._trajectories:
-            path = GaussianPath(schedule)
-            self._trajectories[schedule] = integrate(lambda x, t: marginal_field(path, self.mixture, x, t),
-                                                     self.eps, 0.0, 1.0, self._STEPS, "euler")
+            self._trajectories[schedule] = marginal_trajectories(schedule, self.mixture, self.eps, self._STEPS,
+                                                                 "euler")[1]
         return self._trajectories[schedule]
 
     def _density_pixels(self, points: np.ndarray) -> np.ndarray:

@@ -22,7 +22,6 @@ import textwrap
 from collections import OrderedDict
 
 import numpy as np
-import sympy
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -30,7 +29,7 @@ from matplotlib.lines import Line2D
 from .. import data
 from ..marginal import marginal_field
 from ..paths import GaussianPath
-from ..sampling import (ROUTE_DATASETS, conditional_straightness, marginal_routes, position_at, rk4_steps_needed,
+from ..sampling import (ROUTE_DATASETS, marginal_routes, position_at, rk4_steps_needed,
                         scale_and_clock, straightness)
 from ..schedules import PRESETS, SURPRISE, Schedule, named_schedules, schedule_from_text
 from .base import COLORS, MAP_EXTENT, LiveFigure, resolve_schedule, static_figure
