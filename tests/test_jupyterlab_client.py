@@ -34,9 +34,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = "04_marginal_vector_field.ipynb"
-CHROMIUM = os.environ.get("FM_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+from chromium_launch import CHROMIUM, chromium_executable, launch  # noqa: E402 - tests/ is on sys.path
 
 # Time budgets (seconds). The whole test normally takes well under a minute and a half.
 SERVER_START = 60
@@ -44,7 +42,7 @@ PAGE_READY = 90
 RUN_ALL = 240
 REDRAW = 30
 
-if not Path(shutil.which(CHROMIUM) or CHROMIUM).exists():
+if not Path(chromium_executable()).exists():
     pytest.skip(f"Chromium not found at {CHROMIUM}: install it with `apt-get install -y chromium` or point "
                 "FM_CHROMIUM at a Chromium executable", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="the JupyterLab client test needs playwright")
@@ -160,8 +158,7 @@ def lab(server):
     """(page, blocked): the notebook open in JupyterLab in headless Chromium, and the aborted requests."""
     blocked: list[str] = []
     with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=shutil.which(CHROMIUM) or CHROMIUM, headless=True,
-                                     args=CHROMIUM_ARGS)
+        browser = launch(pw)
         try:
             context = browser.new_context(viewport={"width": 1400, "height": 1000}, device_scale_factor=1)
 
