@@ -44,15 +44,8 @@ REPO = Path(__file__).resolve().parents[1]
 BUILD = REPO / "_build"
 HTML = Path(os.environ.get("FM_BOOK_HTML", BUILD / "html")).resolve()
 DEFAULT_OUTPUT = BUILD / "bench.json"
-CHROMIUM = os.environ.get("FM_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+sys.path.insert(0, str(REPO / "tests"))  # the launch configuration the browser tests use
+from chromium_launch import CHROMIUM, launch  # noqa: E402
 NON_PAGE_DIRS = {"_static", "_sources", "_images", "reports", "_downloads"}
 PAGE_LIMIT_BYTES = 2 * 1024 * 1024  # first load of every page (asserted by tests/browser)
 # Records when MathJax has typeset the page, in ms since navigation start (performance.now()).
@@ -188,9 +181,7 @@ def page_weights() -> dict:
     results = {}
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(
-                executable_path=shutil.which(CHROMIUM) or CHROMIUM, headless=True, args=CHROMIUM_ARGS
-            )
+            browser = launch(pw)
             for rel in site_pages():
                 context = browser.new_context(viewport={"width": 1280, "height": 900})
                 external = []

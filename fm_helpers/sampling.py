@@ -472,15 +472,17 @@ def speed_ratio(speeds) -> np.ndarray:
     return np.where(np.isnan(top) | (low == 0), np.inf, ratio)
 
 
-def marginal_trajectories(schedule: Schedule, mixture: GaussianMixture, x0, steps: int = 100):
-    """Integrate dx/dt = u_t(x) (eq-marginal-field) from x0 (N, d) with RK4 and ``steps`` uniform steps; returns
-    (times (steps + 1,), trajectory (steps + 1, N, d)). The one integration of the exact marginal field that the
-    chapters' route computations share.
+def marginal_trajectories(schedule: Schedule, mixture: GaussianMixture, x0, steps: int = 100, method: str = "rk4"):
+    """Integrate dx/dt = u_t(x) (eq-marginal-field) from x0 (N, d) on [0, 1] with ``steps`` uniform steps of
+    ``method`` (one of ``ode.METHODS``); returns (times (steps + 1,), trajectory (steps + 1, N, d)). The one
+    integration of the exact marginal field that the chapters and their figures share.
 
     Raises ValueError where the field is not finite on the way (a mixture with stds 0 at t = 1).
     """
     steps = _check_steps(steps)
-    trajectory = integrate(flow_field(GaussianPath(_schedule(schedule)), mixture), x0, 0.0, 1.0, steps, "rk4")
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
+    trajectory = integrate(flow_field(GaussianPath(_schedule(schedule)), mixture), x0, 0.0, 1.0, steps, method)
     return np.linspace(0.0, 1.0, steps + 1), trajectory
 # Chapter 9: stochastic samplers with the same marginals, and DDIM.
 # ------------------------------------------------------------------------------------------

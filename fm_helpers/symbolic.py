@@ -27,6 +27,11 @@ __all__ = [
     "conditional_field_from_noise_expression",
     "field_latex",
     "tidy",
+    "nice_latex",
+    "StepView",
+    "show_step",
+    "FieldTable",
+    "field_table",
     "to_latex", "t", "x", "z", "eps", "X0", "Xt", "alpha", "beta", "u",
 ]
 
@@ -206,3 +211,121 @@ def field_latex(schedule: Schedule) -> str:
         shown = to_latex(field) if size <= MAX_SHOWN_OPS else rf"\text{{(a formula of {size} operations, too long to show)}}"
         blocks.append(rf"$${lhs} = {shown}$$")
     return "".join(blocks)
+
+
+# ------------------------------------------------------------------------------------------
+# The sympy derivation, displayed in the book's notation
+# ------------------------------------------------------------------------------------------
+
+class _U(sympy.Function):
+    """u_t(. | z), printed as the book writes it."""
+
+    def _latex(self, printer):
+        return rf"u_t\!\left({printer._print(self.args[0])} \,\middle|\, z\right)"
+
+
+class _Ddt(sympy.Function):
+    """d/dt of a compound expression, printed with an upright d."""
+
+    def _latex(self, printer):
+        return rf"\frac{{\mathrm{{d}}}}{{\mathrm{{d}}t}}\left({printer._print(self.args[0])}\right)"
+
+
+_NICE = {
+    sympy.Derivative(alpha, t): sympy.Symbol(r"\dot{\alpha}_t"),
+    sympy.Derivative(beta, t): sympy.Symbol(r"\dot{\beta}_t"),
+}
+_NICE_AFTER = {alpha: sympy.Symbol(r"\alpha_t"), beta: sympy.Symbol(r"\beta_t")}
+
+
+def nice_latex(expr: sympy.Expr) -> str:
+    """LaTeX of an expression of ``fm_helpers.symbolic`` with alpha_t, a dot for d/dt and u_t(. | z)."""
+    expr = expr.replace(lambda e: isinstance(e, sympy.Derivative) and e.expr not in (alpha, beta),
+                        lambda e: _Ddt(e.expr))
+    expr = expr.xreplace(_NICE).xreplace(_NICE_AFTER)
+    expr = expr.replace(u, _U)
+    return to_latex(expr)
+
+
+@dataclass(frozen=True)
+class StepView:
+    """One step of a derivation with its explanation and sympy's verdict on it."""
+
+    number: int
+    explanation: str
+    lhs_latex: str
+    rhs_latex: str
+    text: str
+    follows: bool | None
+
+    def _repr_markdown_(self) -> str:
+        if self.follows is None:
+            verdict = f"step {self.number}, the starting point"
+        elif self.follows:
+            verdict = f"sympy: step {self.number} follows from step {self.number - 1} ✓"
+        else:
+            verdict = f"sympy: step {self.number} does NOT follow from step {self.number - 1} ✗"
+        return f"$$\n{self.lhs_latex} = {self.rhs_latex}\n$$\n\n*{verdict}* (`{self.explanation}`)\n"
+
+    def __repr__(self) -> str:
+        verdict = "start" if self.follows is None else f"follows from step {self.number - 1}: {self.follows}"
+        return f"step {self.number} ({verdict}): {self.text}"
+
+
+_VERDICTS: dict[int, tuple] = {}
+
+
+def _verdicts(derivation: Derivation) -> list[bool]:
+    """``derivation.verify()``, computed once per derivation object (sympy's simplify is slow)."""
+    cached = _VERDICTS.get(id(derivation))
+    if cached is None or cached[0] is not derivation:
+        cached = _VERDICTS[id(derivation)] = (derivation, derivation.verify())
+    return cached[1]
+
+
+def show_step(derivation: Derivation, number: int, explanation: str = "",
+              swap_sides: bool = False) -> StepView:
+    """Step ``number`` (1-based) of ``derivation``, ready to display, with ``derivation.verify()``'s verdict.
+
+    With ``swap_sides`` the field u_t is written on the left, as the book's equations have it.
+    """
+    if not 1 <= number <= len(derivation.steps):
+        raise ValueError(f"number must lie in 1..{len(derivation.steps)}, got {number}")
+    step = derivation.steps[number - 1]
+    follows = None if number == 1 else _verdicts(derivation)[number - 2]
+    lhs, rhs = (step.rhs, step.lhs) if swap_sides else (step.lhs, step.rhs)
+    text = f"{sympy.sstr(lhs)} = {sympy.sstr(rhs)}"
+    return StepView(number, explanation or step.reason, nice_latex(lhs), nice_latex(rhs), text, follows)
+
+
+@dataclass(frozen=True)
+class FieldTable:
+    """u_t(x|z) of several schedules as a Markdown table (sympy, ``conditional_field_expression``)."""
+
+    rows: tuple  # (name, alpha, beta, field) sympy expressions
+
+    def _repr_markdown_(self) -> str:
+        lines = ["| schedule | $\\alpha_t$ | $\\beta_t$ | $u_t(x \\mid z)$ |", "| :-- | :-- | :-- | :-- |"]
+        for name, a, b, u in self.rows:
+            lines.append(f"| {name} | ${sympy.latex(a)}$ | ${sympy.latex(b)}$ | ${to_latex(u)}$ |")
+        return "\n".join(lines) + "\n"
+
+    def __repr__(self) -> str:
+        return "\n".join(f"{name}: u = {sympy.sstr(u)}" for name, _, _, u in self.rows)
+
+
+def field_table(schedules=None) -> FieldTable:
+    """The conditional field of each schedule (default: the four named ones), simplified by sympy."""
+    from .schedules import named_schedules
+
+    names = named_schedules()
+    if schedules is None:
+        schedules = list(names.values())
+    elif any(not isinstance(s, Schedule) and s not in names for s in schedules):
+        raise ValueError(f"schedules must be Schedules or names among {', '.join(names)}, got {schedules!r}")
+    schedules = [s if isinstance(s, Schedule) else names[s] for s in schedules]
+    rows = []
+    for s in schedules:
+        a, b = s.expressions()
+        rows.append((s.name, a, b, conditional_field_expression(s)))
+    return FieldTable(tuple(rows))

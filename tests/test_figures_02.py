@@ -13,12 +13,9 @@ from fm_helpers.figures.conditional_field import (
     START,
     ConditionalFieldFigure,
     arrow_vectors,
-    field_table,
     gps_overview_figure,
     landing_figure,
-    nice_latex,
     other_starts,
-    show_step,
 )
 from fm_helpers.interactive import StaticPlayer
 from player_checks import check_player  # noqa: E402
@@ -46,21 +43,6 @@ def test_builds_for_every_schedule_and_time(schedule, t_built):
         pixels = fig.render()
         assert pixels.ndim == 3 and pixels.shape[-1] == 4
         assert fig.png()[:8] == b"\x89PNG\r\n\x1a\n"
-
-
-def test_update_changes_pixels(figure):
-    figure.update(t=0.5, schedule="CondOT", destination="Las Vegas")
-    before = figure.render().copy()
-    figure.update(t=0.8)
-    after_t = figure.render().copy()
-    assert np.any(before != after_t)
-    figure.update(schedule="Cosine")
-    after_schedule = figure.render().copy()
-    assert np.any(after_t != after_schedule)
-    figure.update(destination="Los Angeles")
-    assert np.any(after_schedule != figure.render())
-    figure.update(t=0.5, schedule="CondOT", destination="Las Vegas")
-    assert np.array_equal(before, figure.render())  # back to the start: the same picture
 
 
 @pytest.mark.parametrize("schedule", SCHEDULES)

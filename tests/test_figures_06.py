@@ -14,6 +14,7 @@ import pytest  # noqa: E402
 
 from fm_helpers import data, marginal, ode, paths, sampling, schedules  # noqa: E402
 from fm_helpers.figures import chapter_figure  # noqa: E402
+from fm_helpers.figures.base import MAP_EXTENT  # noqa: E402
 from fm_helpers.figures.sampling import SamplingFigure  # noqa: E402
 from fm_helpers.interactive import StaticPlayer  # noqa: E402
 from player_checks import check_player  # noqa: E402
@@ -94,7 +95,7 @@ def test_points_are_the_solver_states_at_time_t(figure, name, method, steps):
 def test_density_routes_and_report_show_the_right_numbers(figure):
     figure.update(schedule="Polynomial(n=2)", method="heun", steps=6, t=0.3)
     path = paths.GaussianPath(schedules.Polynomial(2))
-    density = marginal.marginal_density(path, MIXTURE, data.rect_grid((-3.5, 4.5, -2.5, 5.5), figure.GRID), 0.3)
+    density = marginal.marginal_density(path, MIXTURE, data.rect_grid(MAP_EXTENT, figure.GRID), 0.3)
     np.testing.assert_allclose(figure.density.get_array(), density, rtol=1e-12)
 
     exact = ode.integrate(field_of("Polynomial(n=2)"), STARTS, 0.0, 1.0, SamplingFigure.EXACT_STEPS, "rk4")

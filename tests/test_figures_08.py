@@ -13,7 +13,7 @@ import pytest
 
 matplotlib.use("Agg")
 
-from fm_helpers import data, learning  # noqa: E402
+from fm_helpers import learning  # noqa: E402
 from fm_helpers.figures import chapter_figure  # noqa: E402
 from fm_helpers.figures import learning as fl  # noqa: E402
 from fm_helpers.interactive import StaticPlayer  # noqa: E402
@@ -49,18 +49,6 @@ def test_builds_for_every_schedule(schedule):
         assert pixels.shape[2] == 4 and pixels[..., :3].std() > 0
         assert fig.learned_arrows.get_visible() == (t <= 0.95)
         assert np.all(np.isfinite(fig.exact_arrows.U))
-
-
-def test_update_changes_pixels():
-    fig = fl.LearnedFieldFigure(t=0.3, n_features=25)
-    before = fig.render().copy()
-    fig.update(t=0.7)
-    after_t = fig.render().copy()
-    assert np.abs(after_t.astype(int) - before).sum() > 0
-    fig.update(schedule="Cosine")
-    assert np.abs(fig.render().astype(int) - after_t).sum() > 0
-    fig.update(n_features=50)
-    assert fig.fit is learning.book_model("Cosine", 50)
 
 
 def test_arrows_show_the_exact_and_the_learned_field():
@@ -99,15 +87,6 @@ def test_error_map_is_the_weighted_error():
     p = np.sum(fig.mixture.weights * np.exp(-0.5 * sq / var) / (2 * np.pi * var), axis=1)
     expected = p * np.linalg.norm(v - u, axis=1) / np.max(p * np.linalg.norm(u, axis=1))
     np.testing.assert_allclose(np.asarray(fig.error_image.get_array()).reshape(-1), expected, rtol=1e-6, atol=1e-9)
-
-
-@pytest.mark.parametrize("bad", [{"n_features": 7}, {"n_features": True}, {"t": 1.2}, {"schedule": "nope"}, {"colour": 1}])
-def test_bad_parameters_raise(bad):
-    with pytest.raises(ValueError):
-        fl.LearnedFieldFigure(**bad)
-    fig = fl.LearnedFieldFigure(n_features=25)
-    with pytest.raises(ValueError):
-        fig.update(**bad)
 
 
 def test_book_model_rejects_bad_counts():

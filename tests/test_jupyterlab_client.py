@@ -49,9 +49,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted(p.name for p in (REPO / "notebooks").glob("0*.ipynb"))
 NOTEBOOK7_CHAPTER = "04_marginal_vector_field.ipynb"
-CHROMIUM = os.environ.get("FM_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+from chromium_launch import CHROMIUM, chromium_executable, launch  # noqa: E402 - tests/ is on sys.path
 # The project's JupyterLab settings override, as `make venv` installs it into the environment.
 OVERRIDES_SOURCE = REPO / "jupyter-settings" / "overrides.json"
 OVERRIDES_INSTALLED = Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
@@ -66,7 +64,7 @@ REDRAW = 60
 RAW_MYST = ["{eq}`", "{prf:", "{exercise}", "{solution", "{cite}`", "{cite:", "{numref}`", "{ref}`",
             "```{", ":::{", "{note}", "{math}"]
 
-if not Path(shutil.which(CHROMIUM) or CHROMIUM).exists():
+if not Path(chromium_executable()).exists():
     pytest.skip(f"Chromium not found at {CHROMIUM}: install it with `apt-get install -y chromium` or point "
                 "FM_CHROMIUM at a Chromium executable", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="the JupyterLab client test needs playwright")
@@ -175,8 +173,7 @@ def browser(server):
     """(context, record): a Chromium context that reaches only the server; record of what else it tried."""
     record = {"blocked": [], "asked_server": [], "console": []}
     with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=shutil.which(CHROMIUM) or CHROMIUM, headless=True,
-                                      args=CHROMIUM_ARGS)
+        chromium = launch(pw)
         try:
             context = chromium.new_context(viewport={"width": 1400, "height": 1000}, device_scale_factor=1)
 

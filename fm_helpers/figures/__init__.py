@@ -1,6 +1,6 @@
 """The book's figures: one module per chapter, each built on ``fm_helpers.figures.base.LiveFigure``.
 
-``CHAPTER_FIGURES`` names each chapter's interactive figure (module:class) so that tools
+``CHAPTER_FIGURES`` names each chapter's live figure (module:class) so that tools
 such as ``benchmarks/bench_figures.py`` can find them without importing every chapter.
 """
 

@@ -1,4 +1,4 @@
-"""The machinery every interactive figure of the book shares.
+"""The machinery every live figure of the book shares.
 
 A ``LiveFigure`` builds its matplotlib artists once (``_build``) and afterwards only
 changes their data (``_draw``). Artists that move are registered with ``dynamic``; the
@@ -6,9 +6,9 @@ rest (axes, ticks, labels: most of the cost of an Agg draw is text) is drawn onc
 kept as a pixel background, so a slider step restores the background and draws only
 the moving artists (blitting). The same object drives three front ends:
 
-* in a live kernel, ``fm_helpers.interactive.explore`` wires it to ipywidgets;
+* in a live kernel, ``explore`` of the package's widget module wires it to ipywidgets;
 * in the static book, ``explore`` renders it at a grid of t for every schedule and
-  emits a kernel-free HTML player (see ``fm_helpers.interactive``);
+  emits a kernel-free HTML player (see the widget module, ``explore``);
 * in a notebook cell or a test, ``figure.update(t=0.3)`` then ``figure.fig``.
 
 Figures use ``matplotlib.figure.Figure`` with an Agg canvas, not pyplot, so nothing is
@@ -44,6 +44,8 @@ COLORS = {
 }
 #: Densities use a perceptually uniform colormap that still reads in grey.
 DENSITY_CMAP = "viridis"
+#: The part of the plane the two-city maps show: east from, east to, north from, north to (100 km around San Diego).
+MAP_EXTENT = (-3.5, 4.5, -2.5, 5.5)
 
 #: One colour (and line style and marker, so that the lines still differ in grey) per schedule, in every
 #: figure of the book that compares schedules. Okabe-Ito colours: told apart with any colour vision.
@@ -164,7 +166,7 @@ def use_retina_display() -> None:
 
 
 def static_figure(figsize: tuple[float, float], dpi: int = 80) -> Figure:
-    """A plain (non-interactive) figure with an Agg canvas and constrained layout, outside pyplot."""
+    """A plain (static) figure with an Agg canvas and constrained layout, outside pyplot."""
     fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
     FigureCanvasAgg(fig)
     return fig
@@ -202,7 +204,7 @@ def resolve_schedule(schedule: Schedule | str) -> Schedule:
 
 
 class LiveFigure:
-    """Base class of the book's interactive figures.
+    """Base class of the book's live figures.
 
     Subclasses set ``title``, ``caption``, ``alt`` (text for readers who cannot see the
     figure), ``figsize``, optionally ``extra_controls`` (name -> declaration), and implement

@@ -1,29 +1,26 @@
 """Chapter 2's figures: the conditional vector field u_t(x|z) as a GPS for one destination.
 
-* ``ConditionalFieldFigure``: the interactive map. Cars start near San Diego, the destination
+* ``ConditionalFieldFigure``: the live map. Cars start near San Diego, the destination
   z is Los Angeles or Las Vegas (``fm_helpers.data.CITIES``), the arrows are the directions
   u_t(.|z) (eq-cond-field) at time t, the lines are the routes psi_s(x0|z), s in [0, 1]
   (eq-flow), and a second panel shows one car's coordinates against time with the tangent
   whose slope is its velocity (eq-ode).
 * ``gps_overview_figure``: three frozen moments of the same map, for the top of the chapter.
 * ``landing_figure``: how fast cars that follow u_t(.|z) close in on z, for several schedules.
-* ``show_step`` and ``field_table``: the sympy derivation of chapter 2 displayed with the
-  book's notation (alpha_t, a dot for d/dt), each step with its sympy verdict.
+(``show_step`` and ``field_table``, the derivation of chapter 2 in the book's notation, are in
+``fm_helpers.symbolic``.)
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
-import sympy
 from matplotlib.collections import LineCollection
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle
 
-from .. import data, symbolic
+from .. import data
 from ..paths import GaussianPath
 from ..schedules import Schedule, named_schedules
 from .base import COLORS, LiveFigure, resolve_schedule, schedule_styles
@@ -36,11 +33,6 @@ __all__ = [
     "arrow_vectors",
     "gps_overview_figure",
     "landing_figure",
-    "show_step",
-    "StepView",
-    "field_table",
-    "FieldTable",
-    "nice_latex",
 ]
 
 #: The destinations the figure offers (keys of ``fm_helpers.data.CITIES``).
@@ -327,114 +319,3 @@ def landing_figure(distances: dict, times: np.ndarray, exact: dict | None = None
     ax.invert_xaxis()
     ax.legend(fontsize=8, loc="lower left")
     return fig
-
-
-# ------------------------------------------------------------------------------------------
-# The sympy derivation, displayed in the book's notation
-# ------------------------------------------------------------------------------------------
-
-class _U(sympy.Function):
-    """u_t(. | z), printed as the book writes it."""
-
-    def _latex(self, printer):
-        return rf"u_t\!\left({printer._print(self.args[0])} \,\middle|\, z\right)"
-
-
-class _Ddt(sympy.Function):
-    """d/dt of a compound expression, printed with an upright d."""
-
-    def _latex(self, printer):
-        return rf"\frac{{\mathrm{{d}}}}{{\mathrm{{d}}t}}\left({printer._print(self.args[0])}\right)"
-
-
-_NICE = {
-    sympy.Derivative(symbolic.alpha, symbolic.t): sympy.Symbol(r"\dot{\alpha}_t"),
-    sympy.Derivative(symbolic.beta, symbolic.t): sympy.Symbol(r"\dot{\beta}_t"),
-}
-_NICE_AFTER = {symbolic.alpha: sympy.Symbol(r"\alpha_t"), symbolic.beta: sympy.Symbol(r"\beta_t")}
-
-
-def nice_latex(expr: sympy.Expr) -> str:
-    """LaTeX of an expression of ``fm_helpers.symbolic`` with alpha_t, a dot for d/dt and u_t(. | z)."""
-    expr = expr.replace(lambda e: isinstance(e, sympy.Derivative) and e.expr not in (symbolic.alpha, symbolic.beta),
-                        lambda e: _Ddt(e.expr))
-    expr = expr.xreplace(_NICE).xreplace(_NICE_AFTER)
-    expr = expr.replace(symbolic.u, _U)
-    return symbolic.to_latex(expr)
-
-
-@dataclass(frozen=True)
-class StepView:
-    """One step of a derivation with its explanation and sympy's verdict on it."""
-
-    number: int
-    explanation: str
-    lhs_latex: str
-    rhs_latex: str
-    text: str
-    follows: bool | None
-
-    def _repr_markdown_(self) -> str:
-        if self.follows is None:
-            verdict = f"step {self.number}, the starting point"
-        elif self.follows:
-            verdict = f"sympy: step {self.number} follows from step {self.number - 1} ✓"
-        else:
-            verdict = f"sympy: step {self.number} does NOT follow from step {self.number - 1} ✗"
-        return f"$$\n{self.lhs_latex} = {self.rhs_latex}\n$$\n\n*{verdict}* (`{self.explanation}`)\n"
-
-    def __repr__(self) -> str:
-        verdict = "start" if self.follows is None else f"follows from step {self.number - 1}: {self.follows}"
-        return f"step {self.number} ({verdict}): {self.text}"
-
-
-_VERDICTS: dict[int, tuple] = {}
-
-
-def _verdicts(derivation: symbolic.Derivation) -> list[bool]:
-    """``derivation.verify()``, computed once per derivation object (sympy's simplify is slow)."""
-    cached = _VERDICTS.get(id(derivation))
-    if cached is None or cached[0] is not derivation:
-        cached = _VERDICTS[id(derivation)] = (derivation, derivation.verify())
-    return cached[1]
-
-
-def show_step(derivation: symbolic.Derivation, number: int, explanation: str = "",
-              swap_sides: bool = False) -> StepView:
-    """Step ``number`` (1-based) of ``derivation``, ready to display, with ``derivation.verify()``'s verdict.
-
-    With ``swap_sides`` the field u_t is written on the left, as the book's equations have it.
-    """
-    if not 1 <= number <= len(derivation.steps):
-        raise ValueError(f"number must lie in 1..{len(derivation.steps)}, got {number}")
-    step = derivation.steps[number - 1]
-    follows = None if number == 1 else _verdicts(derivation)[number - 2]
-    lhs, rhs = (step.rhs, step.lhs) if swap_sides else (step.lhs, step.rhs)
-    text = f"{sympy.sstr(lhs)} = {sympy.sstr(rhs)}"
-    return StepView(number, explanation or step.reason, nice_latex(lhs), nice_latex(rhs), text, follows)
-
-
-@dataclass(frozen=True)
-class FieldTable:
-    """u_t(x|z) of several schedules as a Markdown table (sympy, ``conditional_field_expression``)."""
-
-    rows: tuple  # (name, alpha, beta, field) sympy expressions
-
-    def _repr_markdown_(self) -> str:
-        lines = ["| schedule | $\\alpha_t$ | $\\beta_t$ | $u_t(x \\mid z)$ |", "| :-- | :-- | :-- | :-- |"]
-        for name, a, b, u in self.rows:
-            lines.append(f"| {name} | ${sympy.latex(a)}$ | ${sympy.latex(b)}$ | ${symbolic.to_latex(u)}$ |")
-        return "\n".join(lines) + "\n"
-
-    def __repr__(self) -> str:
-        return "\n".join(f"{name}: u = {sympy.sstr(u)}" for name, _, _, u in self.rows)
-
-
-def field_table(schedules=None) -> FieldTable:
-    """The conditional field of each schedule (default: the four named ones), simplified by sympy."""
-    schedules = list(named_schedules().values()) if schedules is None else [resolve_schedule(s) for s in schedules]
-    rows = []
-    for s in schedules:
-        a, b = s.expressions()
-        rows.append((s.name, a, b, symbolic.conditional_field_expression(s)))
-    return FieldTable(tuple(rows))

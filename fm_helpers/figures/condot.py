@@ -194,7 +194,7 @@ def derivation_latex(derivation: symbolic.Derivation) -> str:
 
 
 # --------------------------------------------------------------------------------------
-# The interactive figure
+# The live figure
 # --------------------------------------------------------------------------------------
 
 def _hermite(ts, xs, vs, t):

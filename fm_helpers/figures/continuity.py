@@ -1,6 +1,6 @@
 """Chapter 5's figures: divergence, the continuity equation and its residual on a grid.
 
-* ``ContinuityFigure`` (interactive): p_t with the marginal field, and the residual
+* ``ContinuityFigure`` (live): p_t with the marginal field, and the residual
   d/dt p_t + div(p_t u_t) (eq-continuity) on a grid for the marginal field and for the
   naive field, on one shared, symmetric colour scale.
 * ``divergence_examples_figure`` (static): a source, a sink and a rotation, each with
@@ -26,6 +26,7 @@ from ..continuity import divergence, time_derivative
 from ..data import GaussianMixture
 from ..marginal import marginal_density, marginal_field, naive_field
 from ..ode import integrate
+from ..sampling import marginal_trajectories
 from ..paths import GaussianPath
 from .base import COLORS, DENSITY_CMAP, LiveFigure, resolve_schedule
 
@@ -351,7 +352,7 @@ def density_trajectories_figure(mixture: GaussianMixture, schedule="CondOT", n_t
     x0 = _normal_quantiles(n_trajectories)[:, None]
     steps = 200
     runs = {
-        "marginal": integrate(lambda x, t: marginal_field(path, mixture, x, t), x0, steps=steps, method="rk4"),
+        "marginal": marginal_trajectories(path.schedule, mixture, x0, steps, "rk4")[1],
         "naive": integrate(lambda x, t: naive_field(path, mixture, x, t), x0, steps=steps, method="euler"),
     }
     t_steps = np.linspace(0.0, 1.0, steps + 1)

@@ -1,6 +1,6 @@
 """Chapter 8's figures: a field learned from conditional targets beside the exact marginal field.
 
-* ``LearnedFieldFigure``: the chapter's interactive figure. Left, the exact marginal field u_t(x) (thin dark
+* ``LearnedFieldFigure``: the chapter's live figure. Left, the exact marginal field u_t(x) (thin dark
   arrows) and the learned field v_theta(x, t) (wide light arrows) over the density p_t of the two-cities
   mixture; middle, the error |v - u| weighted by p_t; right, the relative error over t (eq-08-rel-error)
   with the current time marked. Its own control is the number of random features of the model.
@@ -13,7 +13,6 @@ Static figures are ``matplotlib.figure.Figure`` objects (no pyplot), ready to be
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import matplotlib
 import numpy as np
@@ -25,7 +24,7 @@ from ..learning import BOOK_FIT, ERROR_TIMES, GridField, book_model
 from ..marginal import marginal_field
 from ..paths import GaussianPath
 from ..schedules import Schedule
-from .base import COLORS, DENSITY_CMAP, LiveFigure, resolve_schedule, static_figure
+from .base import COLORS, DENSITY_CMAP, MAP_EXTENT, LiveFigure, resolve_schedule, static_figure
 from .probability_paths import grid_marginal_density
 
 __all__ = [
@@ -40,9 +39,9 @@ __all__ = [
     "samples_figure",
 ]
 
-#: Numbers of random features the interactive figure offers (each fitted once, when first shown).
+#: Numbers of random features the live figure offers (each fitted once, when first shown).
 FEATURE_CHOICES = (25, 50, 100)
-_EXTENT = (-3.5, 4.5, -2.5, 5.5)
+_EXTENT = MAP_EXTENT
 _XLABEL, _YLABEL = "east of San Diego (100 km)", "north (100 km)"
 _N_DENSITY, _N_ERROR, _N_ARROWS = 100, 48, 11
 #: Learned arrows are drawn only where p_t is at least this fraction of its peak (where training data lives).

@@ -1,6 +1,6 @@
 """Chapter 4's figures: the marginal field as a posterior-weighted average, next to the naive average.
 
-* ``MarginalFieldFigure``: the interactive figure. The density p_t of the two-cities mixture as
+* ``MarginalFieldFigure``: the live figure. The density p_t of the two-cities mixture as
   an image, the true marginal field u_t(x) (eq-marginal-field) in one panel and the naive
   average (eq-naive-field) in the other, each with a cloud of samples that follows its field,
   a car at a chosen place with its two arrows, and the car's posterior weights (eq-posterior)
@@ -27,14 +27,15 @@ from matplotlib.lines import Line2D
 from .. import data
 from ..marginal import marginal_density, marginal_field, naive_field, posterior_weights
 from ..ode import integrate
+from ..sampling import marginal_trajectories
 from ..paths import GaussianPath
 from ..schedules import Schedule, named_schedules
-from .base import COLORS, DENSITY_CMAP, LiveFigure, resolve_schedule, schedule_styles
+from .base import COLORS, DENSITY_CMAP, MAP_EXTENT, LiveFigure, resolve_schedule, schedule_styles
 
 __all__ = ["MarginalFieldFigure", "CARS", "follow_fields", "posterior_mean", "two_fates_figure", "irvine_figure",
            "monte_carlo_figure"]
 
-_EXTENT = (-3.5, 4.5, -2.5, 5.5)  # x from, x to, y from, y to (units of 100 km around San Diego)
+_EXTENT = MAP_EXTENT
 _DESTINATIONS = ("Los Angeles", "Las Vegas")
 _LINESTYLES = ("-", "--", ":", "-.")
 
@@ -50,7 +51,7 @@ def _cars() -> dict[str, tuple[float, float]]:
     }
 
 
-#: The places the interactive figure can put its car (units of 100 km east and north of San Diego).
+#: The places the live figure can put its car (units of 100 km east and north of San Diego).
 CARS = _cars()
 
 
@@ -144,7 +145,7 @@ def follow_fields(schedule: Schedule | str = "CondOT", n: int = 300, seed: int =
     path = GaussianPath(resolve_schedule(schedule))
     mixture = data.two_cities() if mixture is None else mixture
     x0 = np.random.default_rng(seed).standard_normal((n, mixture.dim))
-    true = integrate(lambda x, t: marginal_field(path, mixture, x, t), x0, 0.0, 1.0, steps, "euler")
+    _, true = marginal_trajectories(path.schedule, mixture, x0, steps, "euler")
     naive = integrate(lambda x, t: naive_field(path, mixture, x, t), x0, 0.0, 1.0, steps, "euler")
     return np.linspace(0.0, 1.0, steps + 1), true, naive
 
@@ -269,9 +270,8 @@ class MarginalFieldFigure(LiveFigure):
         """
         schedule = self.schedule
         if schedule not in self._trajectories:
-            path = GaussianPath(schedule)
-            self._trajectories[schedule] = integrate(lambda x, t: marginal_field(path, self.mixture, x, t),
-                                                     self.eps, 0.0, 1.0, self._STEPS, "euler")
+            self._trajectories[schedule] = marginal_trajectories(schedule, self.mixture, self.eps, self._STEPS,
+                                                                 "euler")[1]
         return self._trajectories[schedule]
 
     def _density_pixels(self, points: np.ndarray) -> np.ndarray:

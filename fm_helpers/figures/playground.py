@@ -1,13 +1,13 @@
 """Chapter 7's figures and widget: a playground for schedules typed as formulas.
 
-* ``PlaygroundFigure``: the interactive figure. For any schedule (alpha_t, beta_t), including one
+* ``PlaygroundFigure``: the live figure. For any schedule (alpha_t, beta_t), including one
   built from two formulas by ``schedules.from_expressions``: the schedule against t; the schedule as a
   curve in the (alpha, beta) plane; cars on their conditional routes to one destination z with the
   conditional field u_t(x|z) at each car (eq-cond-field-noise); samples of the marginal path p_t
   (eq-marginal-path) with the marginal field u_t(x) (eq-marginal-field) and a few marginal
   trajectories (eq-ode). Both maps report the straightness (chord over arc, eq-07-chord-arc) of
   their routes.
-The reader's controls (text fields for the formulas) are ``fm_helpers.interactive.playground``; the
+The reader's controls (text fields for the formulas) are ``playground`` of the widget module; the
 checks of a formula pair are ``schedules.schedule_from_text``; the route computations are in ``sampling``.
 * Static figures (each returns a ``matplotlib.figure.Figure``): ``routes_figure``,
   ``clock_scale_figure``, ``back_and_forth_figure`` and ``straightness_chart``.
@@ -22,7 +22,6 @@ import textwrap
 from collections import OrderedDict
 
 import numpy as np
-import sympy
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -30,11 +29,11 @@ from matplotlib.lines import Line2D
 from .. import data
 from ..marginal import marginal_field
 from ..paths import GaussianPath
-from ..sampling import (ROUTE_DATASETS, conditional_straightness, marginal_routes, position_at, rk4_steps_needed,
+from ..sampling import (ROUTE_DATASETS, marginal_routes, position_at, rk4_steps_needed,
                         scale_and_clock, straightness)
 from ..schedules import PRESETS, SURPRISE, Schedule, named_schedules, schedule_from_text
-from .base import (COLORS, SCHEDULE_STYLES, LiveFigure, declare_schedule, resolve_schedule, schedule_styles,
-                   static_figure)
+from .base import (COLORS, MAP_EXTENT, SCHEDULE_STYLES, LiveFigure, declare_schedule, resolve_schedule,
+                   schedule_styles, static_figure)
 
 __all__ = [
     "PlaygroundFigure",
@@ -50,7 +49,7 @@ __all__ = [
 
 #: The data sets of the figure's ``data`` control, and the part of the plane each map shows.
 DATASETS = ROUTE_DATASETS
-_EXTENTS = {"two cities": (-3.5, 4.5, -2.5, 5.5), "eight gaussians": (-4.6, 4.6, -4.6, 4.6)}
+_EXTENTS = {"two cities": MAP_EXTENT, "eight gaussians": (-4.6, 4.6, -4.6, 4.6)}
 #: The destination z of the conditional map: Las Vegas, and the component at 45 degrees of the ring.
 _DESTINATION_INDEX = 1
 
@@ -90,7 +89,7 @@ def _wrap(text: str, width: int = 44) -> str:
 
 
 # ------------------------------------------------------------------------------------------
-# The interactive figure
+# The live figure
 # ------------------------------------------------------------------------------------------
 
 class PlaygroundFigure(LiveFigure):

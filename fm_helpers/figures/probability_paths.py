@@ -1,6 +1,6 @@
 """Chapter 1's figures: Gaussian probability paths, conditional and marginal, and their schedules.
 
-* ``ProbabilityPathFigure``: the chapter's interactive figure. Left, draws from the conditional
+* ``ProbabilityPathFigure``: the chapter's live figure. Left, draws from the conditional
   path p_t(x|z) (eq-gaussian-path) for one destination z with its mean alpha_t z and circles of
   radius beta_t and 2 beta_t; middle, the marginal path p_t(x) of the two-cities mixture
   (eq-marginal-path) as a density with draws on top; right, alpha_t and beta_t of the schedule.
@@ -26,7 +26,7 @@ from .. import data
 from ..marginal import marginal_density
 from ..paths import GaussianPath
 from ..schedules import Schedule, named_schedules
-from .base import COLORS, DENSITY_CMAP, LiveFigure, resolve_schedule, static_figure
+from .base import COLORS, DENSITY_CMAP, MAP_EXTENT, LiveFigure, resolve_schedule, static_figure
 
 __all__ = [
     "ProbabilityPathFigure",
@@ -38,8 +38,8 @@ __all__ = [
 ]
 
 #: x from, x to, y from, y to, in units of 100 km east and north of San Diego.
-_EXTENT = (-3.5, 4.5, -2.5, 5.5)
-#: The destinations the interactive figure offers for the conditional path.
+_EXTENT = MAP_EXTENT
+#: The destinations the live figure offers for the conditional path.
 DESTINATIONS = ("Las Vegas", "Los Angeles", "Irvine")
 #: Pre-drawn noise samples and data samples: n_samples may be at most this many.
 _POOL = 1000

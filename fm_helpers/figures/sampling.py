@@ -1,6 +1,6 @@
 """Chapter 6's figures: samples carried from noise to data by Euler, Heun and RK4.
 
-``SamplingFigure`` is the interactive figure: the state of the discrete trajectories at time t
+``SamplingFigure`` is the live figure: the state of the discrete trajectories at time t
 over the marginal density p_t, a few trajectories next to the exact ones, and where the samples
 end at t = 1. The functions below it draw the chapter's static figures; each returns a
 ``matplotlib.figure.Figure``.
@@ -18,11 +18,11 @@ from matplotlib.lines import Line2D
 
 from .. import data
 from ..marginal import marginal_density
-from ..ode import integrate
 from ..paths import GaussianPath
-from ..sampling import STAGES, component_labels, component_masses, energy_distance, flow_field
+from ..sampling import (STAGES, component_labels, component_masses, energy_distance,
+                        marginal_trajectories, position_at)
 from ..schedules import Schedule
-from .base import COLORS, DENSITY_CMAP, SCHEDULE_STYLES, LiveFigure, resolve_schedule, static_figure
+from .base import COLORS, DENSITY_CMAP, MAP_EXTENT, SCHEDULE_STYLES, LiveFigure, resolve_schedule, static_figure
 
 __all__ = [
     "SamplingFigure",
@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 #: x from, x to, y from, y to, in units of 100 km around San Diego (as in chapter 1).
-EXTENT = (-3.5, 4.5, -2.5, 5.5)
+EXTENT = MAP_EXTENT
 METHOD_NAMES = {"euler": "Euler", "heun": "Heun", "rk4": "RK4"}
 #: One look per solver and per schedule in every figure of the chapter (colour, line style and marker,
 #: so that the curves stay apart in grey).
@@ -87,16 +87,8 @@ def _polylines(trajectories: np.ndarray) -> np.ndarray:
     return out.reshape(-1, 2)
 
 
-def _at_time(trajectory: np.ndarray, t: float) -> np.ndarray:
-    """Positions at time t on the polyline through the solver's nodes at t_i = i / n."""
-    n = trajectory.shape[0] - 1
-    i = min(int(np.floor(t * n)), n - 1)
-    frac = t * n - i
-    return trajectory[i] + frac * (trajectory[i + 1] - trajectory[i])
-
-
 # ------------------------------------------------------------------------------------------
-# The interactive figure
+# The live figure
 # ------------------------------------------------------------------------------------------
 
 def _starts(n_points: int) -> np.ndarray:
@@ -110,8 +102,7 @@ def _exact_flow(schedule: Schedule, n_points: int, steps: int) -> np.ndarray:
 
     Shared by all SamplingFigure instances (the starts and the data are fixed), read-only.
     """
-    field = flow_field(GaussianPath(schedule), data.two_cities())
-    trajectory = integrate(field, _starts(n_points), 0.0, 1.0, steps, "rk4")
+    _, trajectory = marginal_trajectories(schedule, data.two_cities(), _starts(n_points), steps, "rk4")
     trajectory.flags.writeable = False
     return trajectory
 
@@ -181,8 +172,7 @@ class SamplingFigure(LiveFigure):
             self._cache.move_to_end(key)
             return self._cache[key]
         exact = self._exact(schedule)
-        field = flow_field(GaussianPath(schedule), self.mixture)
-        trajectory = integrate(field, self.x0, 0.0, 1.0, steps, method)
+        _, trajectory = marginal_trajectories(schedule, self.mixture, self.x0, steps, method)
         end = trajectory[-1]
         masses = component_masses(self.mixture, end)
         run = {
@@ -260,7 +250,7 @@ class SamplingFigure(LiveFigure):
             p = marginal_density(GaussianPath(schedule), self.mixture, self.grid, t)
             self.density.set_data(p)
             self.density.set_clim(0.0, p.max())
-        positions = _at_time(run["trajectory"], t)
+        positions = position_at(run["trajectory"], t)
         for k, artist in enumerate(self.points):
             artist.set_offsets(positions[run["labels"] == k])
         self.t_marker.set_data([t], [0.0])
@@ -299,10 +289,9 @@ def journey_figure(mixture=None, schedule="CondOT", method="rk4", steps=8, n_poi
     steps of ``method``, over the marginal density p_t, with the trajectories of a few up to each time."""
     mixture = data.two_cities() if mixture is None else mixture
     schedule = resolve_schedule(schedule)
-    path = GaussianPath(schedule)
     rng = np.random.default_rng(seed)
     x0 = rng.standard_normal((n_points, 2))
-    trajectory = integrate(flow_field(path, mixture), x0, 0.0, 1.0, steps, method)
+    _, trajectory = marginal_trajectories(schedule, mixture, x0, steps, method)
     grid = data.rect_grid(EXTENT, 120)
     fig = _new_figure((3.3 * len(times), 3.5))
     axes = fig.subplots(1, len(times))
@@ -312,9 +301,9 @@ def journey_figure(mixture=None, schedule="CondOT", method="rk4", steps=8, n_poi
                   interpolation="bilinear")
         done = node_times <= t + 1e-12
         for i in range(n_paths):
-            ax.plot(*np.vstack([trajectory[done, i], _at_time(trajectory[:, i:i + 1], t)]).T,
+            ax.plot(*np.vstack([trajectory[done, i], position_at(trajectory[:, i:i + 1], t)]).T,
                     color="w", lw=0.9, alpha=0.9)
-        ax.scatter(*_at_time(trajectory, t).T, s=5, color="white", edgecolors="k", linewidths=0.2, zorder=3)
+        ax.scatter(*position_at(trajectory, t).T, s=5, color="white", edgecolors="k", linewidths=0.2, zorder=3)
         _cities(ax, mixture, 10)
         _map_axes(ax, f"$t = {t:g}$", ylabel=j == 0)
     return fig

@@ -18,7 +18,6 @@ import dataclasses
 import functools
 import http.server
 import os
-import shutil
 import threading
 import urllib.parse
 from pathlib import Path
@@ -27,15 +26,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 HTML_DIR = Path(os.environ.get("FM_BOOK_HTML", REPO / "_build" / "html")).resolve()
-CHROMIUM = os.environ.get("FM_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from chromium_launch import CHROMIUM, chromium_executable, launch  # noqa: E402 - tests/ is on sys.path
 # Directories of the build that hold assets, not pages (theme macro templates live
 # in _static/*.html; notebooks' sources in _sources).
 NON_PAGE_DIRS = {"_static", "_sources", "_images", "reports", "_downloads"}
@@ -98,15 +89,14 @@ def site_url():
 def browser():
     """One headless Chromium for the whole session."""
     sync_api = pytest.importorskip("playwright.sync_api")
-    exe = shutil.which(CHROMIUM) or CHROMIUM
-    if not Path(exe).exists():
+    if not Path(chromium_executable()).exists():
         pytest.fail(
             f"Chromium not found at {CHROMIUM}: install it with `apt-get install -y chromium` "
             "or point FM_CHROMIUM at a Chromium executable",
             pytrace=False,
         )
     with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=exe, headless=True, args=CHROMIUM_ARGS)
+        browser = launch(pw)
         try:
             yield browser
         finally:

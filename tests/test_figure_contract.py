@@ -1,0 +1,114 @@
+"""What every chapter's live figure promises (one test per promise, run over ``CHAPTER_FIGURES``):
+
+* changing t, the schedule or any of its own controls changes the picture;
+* a bad parameter (a t outside [0, 1] or NaN, an unknown schedule, an unknown name, a value outside a
+  control's options or range) raises ValueError, in the constructor and in ``update``, and leaves the
+  figure's parameters as they were;
+* the static player renders one distinct frame per (schedule, t) and restores the figure.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from fm_helpers import learning  # noqa: E402
+from fm_helpers.figures import CHAPTER_FIGURES, chapter_figure  # noqa: E402
+from fm_helpers.interactive import StaticPlayer  # noqa: E402
+from player_checks import check_player  # noqa: E402
+from fm_helpers.schedules import named_schedules  # noqa: E402
+
+CHAPTERS = list(CHAPTER_FIGURES)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def small_chapter_eight_fit():
+    """Chapter 8 fits a model per schedule: 3,000 training draws instead of 30,000 keep this quick."""
+    saved = dict(learning.BOOK_FIT)
+    learning.BOOK_FIT["n_train"] = 3000
+    learning._FITS.clear()
+    yield
+    learning.BOOK_FIT.update(saved)
+    learning._FITS.clear()
+
+
+_FIGURES: dict = {}
+
+
+def figure_of(chapter: str):
+    """One figure per chapter for the whole module (building one is the slow part), reset to t = 0.3, CondOT."""
+    if chapter not in _FIGURES:
+        _FIGURES[chapter] = chapter_figure(chapter)(t=0.3, schedule="CondOT")
+    figure = _FIGURES[chapter]
+    figure.update(t=0.3, schedule="CondOT", **figure.defaults)
+    return figure
+
+
+def other_value(spec: dict, value):
+    """A valid value of a control different from ``value``."""
+    kind = spec.get("kind", "float")
+    if kind == "choice":
+        return next(option for option in spec["options"] if option != value)
+    if kind == "int":
+        return spec["min"] if value != spec["min"] else spec["min"] + spec.get("step", 1)
+    return spec["max"] if value != spec["max"] else spec["min"]
+
+
+def bad_values(spec: dict) -> list:
+    """Values a control must refuse: not among its options, outside its range, of the wrong kind."""
+    kind = spec.get("kind", "float")
+    if kind == "choice":
+        return ["no such option"]
+    span = spec["max"] - spec["min"]
+    bad = [spec["min"] - span - 1, spec["max"] + span + 1, float("nan"), "a string"]
+    return bad + ([2.5, True] if kind == "int" else [])
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_update_changes_pixels(chapter):
+    figure = figure_of(chapter)
+    before = figure.render().copy()
+    assert before[..., :3].std() > 10  # not a blank canvas
+    changes = [{"t": 0.7}, {"schedule": "Cosine"}]
+    changes += [{name: other_value(spec, figure.params[name])} for name, spec in figure.extra_controls.items()]
+    for change in changes:
+        figure.update(**change)
+        after = figure.render().copy()
+        assert np.any(after != before), f"{chapter}: {change} left the picture unchanged"
+        before = after
+
+
+def _bad_parameters():
+    cases = []
+    for chapter in CHAPTERS:
+        figure_class = chapter_figure(chapter)
+        generic = [{"t": 1.5}, {"t": -0.1}, {"t": float("nan")}, {"schedule": "Linear"}, {"colour": 1}]
+        own = [{name: value} for name, spec in figure_class.extra_controls.items() for value in bad_values(spec)]
+        cases += [pytest.param(chapter, params, id=f"{chapter}-{params}") for params in generic + own]
+    return cases
+
+
+@pytest.mark.parametrize("chapter, params", _bad_parameters())
+def test_bad_parameters_raise(chapter, params):
+    with pytest.raises(ValueError):
+        chapter_figure(chapter)(**params)
+    figure = figure_of(chapter)
+    before = dict(figure.params)
+    with pytest.raises(ValueError):
+        figure.update(**params)
+    assert figure.params == before
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_static_player_frames(chapter, tmp_path):
+    """Every chapter's player: one frame per t and setting, frames that show their setting, the figure restored."""
+    figure = figure_of(chapter)
+    figure.update(t=0.5)
+    own = {name: [figure.params[name]] for name, spec in figure.controls().items()
+           if name != "t" and spec.get("static")}  # one setting (the figure's own) keeps this test quick
+    player = check_player(figure, tmp_path, times=[0.0, 1.0], only=own)
+    assert len(player.frames) == 3  # 0, 1 and the figure's own t = 0.5
