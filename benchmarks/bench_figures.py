@@ -44,9 +44,8 @@ def measure(chapter: str) -> dict:
     figure_class = chapter_figure(chapter)
     figure = figure_class(t=0.5, schedule="CondOT")
     figure.png()
-    steps = np.linspace(0.0, 1.0, 20)
-    if getattr(figure_class, "static_times", None) is not None:
-        steps = np.linspace(float(np.min(figure_class.static_times)), float(np.max(figure_class.static_times)), 20)
+    player_times = figure_class.controls()["t"]["static"]  # the range of t the book's player shows
+    steps = np.linspace(float(np.min(player_times)), float(np.max(player_times)), 20)
     update_ms = _median_ms(lambda i: (figure.update(t=float(steps[i])), figure.png()), len(steps))
     names = ["Cosine", "Polynomial(n=2)", "LinearVP", "CondOT"]
     schedule_ms = _median_ms(lambda i: (figure.update(schedule=names[i % 4]), figure.png()), 8)
