@@ -221,12 +221,16 @@ class MarginalFieldFigure(LiveFigure):
             self.car_arrows.append(self.dynamic(ax.quiver(
                 [0.0], [0.0], [0.0], [0.0], angles="xy", scale_units="xy", scale=1.0, width=0.016,
                 color=COLORS["accent"], edgecolor="white", linewidth=0.8)))
-            for artist in _mark_cities(ax):
+            # Names on the left map only: the right one shows the same places, and every dynamic glyph is
+            # redrawn at every step (eight boxed names cost about as much as the rest of a frame).
+            named = ax is ax_true
+            for artist in _mark_cities(ax, labels=named):
                 self.dynamic(artist)
             self.car_markers.append(self.dynamic(ax.plot([], [], marker="o", ms=9, color=COLORS["accent"],
                                                          mec="white", mew=1.5, ls="none")[0]))
-            self.car_names.append(self.dynamic(ax.text(0.0, 0.0, "", fontsize=7.5, ha="left", va="top", zorder=6,
-                                                       color="white", bbox=_LABEL_BOX)))
+            if named:
+                self.car_names.append(self.dynamic(ax.text(0.0, 0.0, "", fontsize=7.5, ha="left", va="top",
+                                                           zorder=6, color="white", bbox=_LABEL_BOX)))
         self.undefined_texts = [self.dynamic(ax.text(
             0.5, 0.3, "", transform=ax.transAxes, ha="center", va="center", fontsize=8.5,
             bbox={"boxstyle": "round", "fc": "white", "ec": colour, "alpha": 0.9}))
