@@ -49,8 +49,11 @@ FRAME_DIR = "_fm_frames"
 #: screens with a device-pixel ratio of 2).
 FRAME_SCALE = 2
 
-RUN_LOCALLY_NOTE = ("Frames rendered when the book was built. To move every control freely, download this "
-                    "notebook (the download button at the top of the page) and run it in Jupyter.")
+#: The run-it-yourself download at the site root (written by _ext/download_bundle.py at every HTML build).
+BUNDLE = "fm-book-notebooks.zip"
+RUN_LOCALLY_NOTE = "Frames rendered when the book was built."
+RUN_LOCALLY_LINK = "Download the notebooks with fm_helpers"
+RUN_LOCALLY_AFTER = " and run them in Jupyter to move every control freely."
 
 
 def static_mode() -> bool:
@@ -174,8 +177,8 @@ class StaticPlayer:
         held = [f"{spec.get('description', name)} = {getattr(self.figure.params[name], 'name', self.figure.params[name])}"
                 for name, spec in specs.items() if name in self.fixed]
         kept = f" Here {', '.join(held)} stay as the notebook set them." if held else ""
-        return html.escape(RUN_LOCALLY_NOTE[: RUN_LOCALLY_NOTE.index(".") + 1] + kept
-                           + RUN_LOCALLY_NOTE[RUN_LOCALLY_NOTE.index(".") + 1:])
+        link = f'<a href="{SITE_ROOT}{BUNDLE}" download>{html.escape(RUN_LOCALLY_LINK)}</a>'
+        return html.escape(RUN_LOCALLY_NOTE + kept + " ") + link + html.escape(RUN_LOCALLY_AFTER)
 
     def _repr_html_(self) -> str:
         f = self.figure

@@ -18,7 +18,7 @@ from ..marginal import marginal_density
 from ..ode import integrate
 from ..paths import GaussianPath
 from ..sampling import ddim, euler_maruyama, flow_field, sde_drift
-from .base import COLORS, DENSITY_CMAP, LiveFigure
+from .base import COLORS, DENSITY_CMAP, LiveFigure, declare_schedule
 
 __all__ = ["DiffusionFigure", "SAMPLERS", "NOISE_LEVELS"]
 
@@ -65,11 +65,13 @@ class DiffusionFigure(LiveFigure):
            "histogram of the points' positions along the line between the cities follows a smooth curve, the "
            "exact density, for every sampler: one bump at t = 0, two narrow bumps at t = 1.")
     figsize = (7.8, 3.6)
-    static_times = np.linspace(0.0, 1.0, 6)
+    #: the page offers CondOT and LinearVP (the text asks for both); the other schedules need a kernel
+    schedule_control = {**declare_schedule(), "static": ["CondOT", "LinearVP"]}
     defaults = {"sampler": "Euler-Maruyama", "noise": 1.0}
     extra_controls = {
-        "sampler": {"kind": "choice", "options": list(SAMPLERS), "description": "sampler"},
-        "noise": {"kind": "choice", "options": list(NOISE_LEVELS), "description": "noise level g"},
+        "sampler": {"kind": "choice", "options": list(SAMPLERS), "description": "sampler", "static": list(SAMPLERS)},
+        "noise": {"kind": "choice", "options": list(NOISE_LEVELS), "description": "noise level g",
+                  "static": list(NOISE_LEVELS)},
     }
     N_POINTS = 400
     N_PATHS = 3
