@@ -218,13 +218,13 @@ def _posterior_affine(path: GaussianPath, mixture: GaussianMixture, x, t, coeffi
     raises ValueError where p_t has no density (t = 1 with point masses).
     """
     x = _check_inputs(path, mixture, x)
-    t = _scalar_t(t)
-    comps = _Components(path, mixture, t)
-    table = coefficients(comps, path.schedule.beta(t))
+    values = _values_at(path, t)
+    comps = _Components(values, mixture)
+    table = coefficients(comps, values.beta)
     flat = x.reshape(-1, x.shape[-1])
     out = np.empty_like(flat)
     for rows in _blocks(flat.shape[0], mixture.n_components):
-        unnorm, _ = comps.unnormalised_block(flat[rows], drop_common_term=True)
+        unnorm, _ = comps.unnormalised_block(flat[rows])
         mixed = unnorm @ table
         mixed /= unnorm.sum(axis=1)[:, None]
         out[rows] = mixed[:, :1] * flat[rows] + mixed[:, 1:]
