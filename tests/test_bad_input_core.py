@@ -18,7 +18,7 @@ import sympy
 from matplotlib.lines import Line2D
 
 from fm_helpers import continuity, data, learning, marginal, ode, paths, sampling, schedules
-from fm_helpers.figures.base import LiveFigure
+from fm_helpers.figures.base import LiveFigure, declare_t
 from fm_helpers.interactive import StaticPlayer
 from fm_helpers.schedules import T
 
@@ -228,7 +228,7 @@ class LineFigure(LiveFigure):
 
     figsize = (2.0, 1.5)
     defaults = {"fail_above": 2.0}
-    static_times = np.array([0.2, 0.9])
+    t_control = declare_t([0.2, 0.9])
 
     def _build(self):
         self.ax = self.fig.add_subplot()
@@ -264,8 +264,8 @@ def test_figure_refuses_bad_t_and_keeps_its_state(t, message):
     assert figure.t == 0.3 and figure.values.alpha == pytest.approx(schedules.CondOT().alpha(0.3), rel=4e-16)
 
 
-def test_static_player_restores_its_figure_when_a_frame_fails():
+def test_static_player_restores_its_figure_when_a_frame_fails(tmp_path):
     figure = LineFigure(t=0.3, schedule="Cosine", fail_above=0.5)
     with pytest.raises(ValueError, match="cannot be drawn with"):
-        StaticPlayer(figure)                              # the frame at t = 0.9 fails
+        StaticPlayer(figure, store=tmp_path)              # the frame at t = 0.9 fails
     assert figure.t == 0.3 and figure.schedule.name == "Cosine"
