@@ -231,7 +231,8 @@ def test_ch6_stiffness_catches_a_scaled_field():
 # -- chapter 7 ---------------------------------------------------------------------------------------
 
 def test_ch7_one_way_straightness_catches_a_wrong_derivative():
-    from fm_helpers.figures.playground import PRESETS, SURPRISE, conditional_straightness, schedule_from_text
+    from fm_helpers.sampling import conditional_straightness
+    from fm_helpers.schedules import PRESETS, SURPRISE, schedule_from_text
 
     schedule = schedule_from_text(*PRESETS[SURPRISE], name=SURPRISE)
     rng = np.random.default_rng(0)

@@ -86,7 +86,7 @@ def test_end_notes(fig):
 
 
 def test_static_player_frames(fig, tmp_path):
-    fig.update(t=0.5, schedule="LinearVP")
+    fig.update(t=0.5, schedule="LinearVP", destination="Las Vegas")  # another test may have left it elsewhere
     player = check_player(fig, tmp_path, times=[0.0, 1.0], only={"schedule": ["CondOT", "LinearVP"]},
                           probe=(1, {"destination": 1}))
     assert [name for name, _, _ in player.axes] == ["schedule", "destination"]

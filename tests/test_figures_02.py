@@ -21,6 +21,7 @@ from fm_helpers.interactive import StaticPlayer
 from player_checks import check_player  # noqa: E402
 from fm_helpers.paths import GaussianPath
 from fm_helpers.schedules import named_schedules
+from fm_helpers.symbolic import field_table, nice_latex, show_step
 
 SCHEDULES = list(named_schedules())
 

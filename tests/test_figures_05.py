@@ -122,6 +122,7 @@ def test_bad_parameters_raise(figure, bad):
 
 
 def test_static_player_frames(figure, tmp_path):
+    figure.update(schedule="CondOT")  # another test may have left the shared figure on another schedule
     player = check_player(figure, tmp_path, times=[0.0, 1.0], only={"schedule": ["CondOT", "Cosine"]},
                           probe=(2, {"schedule": 1, "data": 1}))
     assert len(player.frames) == 2 * 2 * 3

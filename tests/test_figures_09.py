@@ -17,6 +17,7 @@ from fm_helpers import data, marginal, ode, paths, sampling, schedules  # noqa: 
 from fm_helpers.figures import chapter_figure  # noqa: E402
 from fm_helpers.figures.diffusion import EXTENT, DiffusionFigure  # noqa: E402
 from fm_helpers.interactive import StaticPlayer  # noqa: E402
+from player_checks import check_player  # noqa: E402
 
 NAMES = list(schedules.named_schedules())
 STARTS = np.random.default_rng(0).standard_normal((DiffusionFigure.N_POINTS, 2))
@@ -128,9 +129,11 @@ def test_bad_parameters_raise_and_leave_the_figure_as_it_was(figure, change, mes
     assert figure.params == before
 
 
-def test_static_player_renders_every_schedule_at_every_time():
-    fig = DiffusionFigure(t=0.5, schedule="Cosine", sampler="DDIM")
-    player = StaticPlayer(fig, times=[0.0, 1.0])
-    assert len(player.frames) == 4 and all(len(row) == 2 for row in player.frames)
-    assert fig.t == 0.5 and fig.schedule.name == "Cosine"
+def test_static_player_renders_every_sampler_and_noise_level(tmp_path):
+    fig = DiffusionFigure(t=0.5, schedule="LinearVP", sampler="DDIM")
+    player = check_player(fig, tmp_path, times=[0.0, 1.0], only={"schedule": ["LinearVP"]},
+                          probe=(2, {"sampler": 1, "noise": 2}))
+    assert [name for name, _, _ in player.axes] == ["schedule", "sampler", "noise"]
+    assert len(player.frames) == 1 * 3 * 3 * 3   # t = 0.5 joins the times
+    assert fig.t == 0.5 and fig.schedule.name == "LinearVP"
     assert "three samplers, one marginal path" in player._repr_html_()

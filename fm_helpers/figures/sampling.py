@@ -289,6 +289,7 @@ def journey_figure(mixture=None, schedule="CondOT", method="rk4", steps=8, n_poi
     steps of ``method``, over the marginal density p_t, with the trajectories of a few up to each time."""
     mixture = data.two_cities() if mixture is None else mixture
     schedule = resolve_schedule(schedule)
+    path = GaussianPath(schedule)
     rng = np.random.default_rng(seed)
     x0 = rng.standard_normal((n_points, 2))
     _, trajectory = marginal_trajectories(schedule, mixture, x0, steps, method)
