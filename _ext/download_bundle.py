@@ -25,7 +25,7 @@ from sphinx.util import logging
 ZIP_NAME = "fm-book-notebooks.zip"
 #: Every entry is stored under this folder, so unpacking never scatters files.
 TOP = "fm-book"
-FILES = ("pyproject.toml", "requirements.txt", "constraints.txt")
+FILES = ("pyproject.toml", "requirements.txt", "constraints.txt", "jupyter-settings/overrides.json")
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 
 README = """\
@@ -41,9 +41,11 @@ In this folder, create a virtual environment and install everything into it
 ```bash
 python3.11 -m venv .venv && . .venv/bin/activate
 pip install -c constraints.txt -r requirements.txt -e .
+mkdir -p .venv/share/jupyter/lab/settings && cp jupyter-settings/overrides.json .venv/share/jupyter/lab/settings/
 ```
 
-then open the chapters:
+(the second line switches off JupyterLab's news pop-up and update check, which would reach
+for the network), then open the chapters:
 
 ```bash
 jupyter lab notebooks/

@@ -39,10 +39,13 @@ explore(TinyFigure(t=0.5, schedule="Cosine"))
 
 
 def tiny_book(folder: Path) -> None:
-    for name in ("_config.yml", "references.bib"):
+    # the real configuration, extensions and what the run-it-yourself zip packs (_ext/download_bundle.py)
+    for name in ("_config.yml", "references.bib", "pyproject.toml", "requirements.txt", "constraints.txt"):
         shutil.copy(REPO / name, folder / name)
-    for name in ("_ext", "_static", "_templates"):
+    for name in ("_ext", "_static", "_templates", "jupyter-settings"):
         shutil.copytree(REPO / name, folder / name)
+    shutil.copytree(REPO / "fm_helpers", folder / "fm_helpers", ignore=shutil.ignore_patterns("__pycache__"))
+    (folder / "notebooks").mkdir()
     (folder / "intro.md").write_text("# A tiny book\n\nOne page with a player.\n", encoding="utf-8")
     (folder / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n- file: tiny\n", encoding="utf-8")
     notebook = nbformat.v4.new_notebook()
