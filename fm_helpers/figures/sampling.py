@@ -134,7 +134,7 @@ class SamplingFigure(LiveFigure):
     # 11 times x 4 schedules keep the chapter page (with all its assets) under 4 MB
     defaults = {"steps": 8, "method": "euler"}
     extra_controls = {
-        "steps": {"kind": "int", "min": 1, "max": 50, "step": 1, "description": "steps", "static": [1, 2, 4]},
+        "steps": {"kind": "int", "min": 1, "max": 50, "step": 1, "description": "steps", "static": [1, 2, 4, 8]},
         "method": {"kind": "choice", "options": ["euler", "heun", "rk4"], "description": "method",
                    "static": ["euler", "rk4"]},
     }
