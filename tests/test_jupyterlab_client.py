@@ -301,14 +301,15 @@ def _operate_slider(page, slider) -> str:
     raise AssertionError(f"the slider {label!r} did not move from {before} with the arrow keys or a click")
 
 
-def _operate_dropdown(dropdown) -> str:
-    """Pick the option after the current one (the first if the current is the last)."""
+def _operate_dropdown(dropdown, back: bool = False) -> str:
+    """Pick the option after the current one (the first if the current is the last), or with ``back``
+    the one before it (which undoes the forward step)."""
     label = dropdown.locator(".widget-label").first.inner_text().strip()
     select = dropdown.locator("select")
     options = select.locator("option").all_inner_texts()
     assert len(options) > 1, f"the drop-down {label!r} offers only {options}"
     current = select.evaluate("(s) => s.options[s.selectedIndex].text")
-    choice = options[(options.index(current) + 1) % len(options)]
+    choice = options[(options.index(current) + (-1 if back else 1)) % len(options)]
     select.select_option(label=choice)
     return f"choosing {choice!r} instead of {current!r} in {label!r}"
 
@@ -387,8 +388,12 @@ def _check_chapter(page, record, url: str, name: str, client: str) -> None:
         other = explorer.locator(".widget-checkbox, .widget-toggle-buttons, .widget-radio, "
                                  "input[type=number]")
         assert other.count() == 0, "a control of a kind this test cannot operate yet: teach it to"
+        # A drop-down is set back after its check, so that each is tried from the figure's own setting
+        # (chapter 9's noise level changes the picture only with the sampler it opens with).
         actions = [lambda s=sliders.nth(i): _operate_slider(page, s) for i in range(sliders.count())]
-        actions += [lambda d=dropdowns.nth(i): _operate_dropdown(d) for i in range(dropdowns.count())]
+        for i in range(dropdowns.count()):
+            actions += [lambda d=dropdowns.nth(i): _operate_dropdown(d),
+                        lambda d=dropdowns.nth(i): _operate_dropdown(d, back=True)]
         for act in actions:
             what = act()
             pixels = _figure_changed(page, image, src, pixels, what)
