@@ -24,6 +24,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
+from PIL.PngImagePlugin import PngInfo
 
 from ..paths import GaussianPath
 from ..schedules import Schedule, ScheduleValues, named_schedules
@@ -143,10 +144,32 @@ def retina_png(fig: Figure) -> tuple[bytes, dict]:
     enlarge_small_text(fig)
     smallest = smallest_text_px(fig)
     buffer = io.BytesIO()
-    fig.canvas.print_figure(buffer, format="png", dpi=2 * fig.dpi, facecolor="white",
-                            metadata={"fm:smallest-text-px": f"{smallest:.3f}"})
-    width, height = Image.open(io.BytesIO(buffer.getvalue())).size
-    return buffer.getvalue(), {"width": width // 2, "height": height // 2}
+    fig.canvas.print_figure(buffer, format="png", dpi=2 * fig.dpi, facecolor="white")
+    rgb = np.asarray(Image.open(io.BytesIO(buffer.getvalue())).convert("RGB"))
+    height, width = rgb.shape[:2]
+    return small_png(rgb, smallest), {"width": width // 2, "height": height // 2}
+
+
+def small_png(rgb: np.ndarray, smallest_text_px: float) -> bytes:
+    """A PNG of an (H, W, 3) image with a 256-colour palette (a third to a quarter of the bytes of full
+    colour for these figures, which keeps a chapter's first load within 2 MiB), tagged with the size of
+    its smallest text at 1x (``fm:smallest-text-px``, read by the browser tests)."""
+    info = PngInfo()
+    info.add_text("fm:smallest-text-px", f"{smallest_text_px:.3f}")
+    buffer = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgb)).quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(
+        buffer, format="png", pnginfo=info, optimize=True)
+    return buffer.getvalue()
+
+
+class Snapshot:
+    """A LiveFigure as it is now, as a 2x PNG that IPython shows at its 1x size (see LiveFigure.snapshot)."""
+
+    def __init__(self, png: bytes, width: int, height: int):
+        self.png, self.width, self.height = png, width, height
+
+    def _repr_png_(self):
+        return self.png, {"width": self.width, "height": self.height}
 
 
 def use_retina_display() -> None:
@@ -332,6 +355,20 @@ class LiveFigure:
         for artist in self._dynamic_artists:
             self.fig.draw_artist(artist)
         return np.asarray(canvas.buffer_rgba())
+
+    def snapshot(self) -> Snapshot:
+        """The figure as it is now, moving parts included, as a 2x PNG shown at 1x size (``retina_png``
+        draws a Figure without its animated artists, so a LiveFigure is shown through this)."""
+        fig, dpi = self.fig, self.fig.dpi
+        smallest = smallest_text_px(fig)
+        fig.set_dpi(2 * dpi)
+        self.invalidate_background()
+        try:
+            rgb = self.render()[..., :3].copy()
+        finally:
+            fig.set_dpi(dpi)
+            self.invalidate_background()
+        return Snapshot(small_png(rgb, smallest), rgb.shape[1] // 2, rgb.shape[0] // 2)
 
     def png(self, fast: bool = True) -> bytes:
         """The figure as PNG bytes: fast (low compression) for widgets, small (palette) for the static book."""

@@ -138,6 +138,7 @@ class SamplingFigure(LiveFigure):
         "method": {"kind": "choice", "options": ["euler", "heun", "rk4"], "description": "method",
                    "static": ["euler", "rk4"]},
     }
+    frame_quality = 72   # 32 settings: keeps the frames of one setting within 3 MiB
     MAX_STEPS = 50
     N_POINTS = 400
     N_PATHS = 6

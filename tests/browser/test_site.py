@@ -369,9 +369,11 @@ def test_figure_players_respond(loaded):
         if pix1 == pix0:
             problems.append(f"{name}: moving t {moved} changed src but not the pixels")
 
-        # every other control: the schedule selector and the chapter's own
+        # every other control: the schedule selector and the chapter's own, last first: a later
+        # control may matter only at an earlier one's opening value (chapter 9's noise level
+        # changes the picture only with the sampler the player opens with)
         n_controls = player.locator("select.fm-player-control").count()
-        for k in range(n_controls):
+        for k in reversed(range(n_controls)):
             before = player.evaluate(_PLAYER_STATE_JS)
             pix_before = _frame_pixels(player)
             chosen = page.evaluate(_SET_SELECT_JS, [player.element_handle(), k])
