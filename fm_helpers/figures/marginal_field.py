@@ -173,7 +173,7 @@ class MarginalFieldFigure(LiveFigure):
     #: and site space); its density maps need a lower WebP quality to keep one setting under 3 MiB
     extra_controls = {"car": {"kind": "choice", "options": list(CARS), "description": "car at",
                               "static": ["Irvine", "between the cities"]}}
-    frame_quality = 55
+    frame_quality = 45   # 8 settings of busy maps: keeps the frames of one setting within 3 MiB (2.7-2.8 MiB)
 
     _N_ARROWS = 11      # arrows per side
     _N_DOTS = 150       # samples that follow each field
