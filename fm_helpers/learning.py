@@ -34,7 +34,7 @@ from .data import MAX_DRAWS, GaussianMixture
 from .marginal import marginal_field, posterior_weights
 from .ode import integrate
 from .paths import GaussianPath, as_points, check_same_dimension
-from .schedules import Schedule, ScheduleValues, check_t, named_schedules
+from .schedules import Schedule, ScheduleValues, check_t, resolve_schedule
 
 __all__ = [
     "RandomFourierFeatures",
@@ -458,15 +458,6 @@ def sample_model(field, path: GaussianPath, x0, t_stop: float = 0.95, steps: int
 # Chapter 8's model: the book's fit settings, the fitted model per schedule, and fast evaluation on a grid
 # ------------------------------------------------------------------------------------------
 
-def _named(schedule) -> Schedule:
-    """A Schedule from itself or from one of the four display names (e.g. ``"Cosine"``)."""
-    if isinstance(schedule, Schedule):
-        return schedule
-    names = named_schedules()
-    if schedule not in names:
-        raise ValueError(f"unknown schedule {schedule!r}; choose one of {', '.join(names)} or pass a Schedule")
-    return names[schedule]
-
 
 #: The settings of the chapter's fit: random features, training draws, length scales, time range, seeds.
 BOOK_FIT = {"n_random": 100, "n_train": 30000, "length_x": 0.7, "length_t": 0.25, "t_range": (0.0, 0.95),
@@ -491,7 +482,7 @@ _FITS: dict = {}
 def book_model(schedule: Schedule | str = "CondOT", n_random: int = BOOK_FIT["n_random"]) -> BookFit:
     """The chapter's model for a schedule: ``n_random`` random features fitted on conditional targets only
     (``learning.fit_conditional_field`` with ``BOOK_FIT``), and its error curve; computed once and cached."""
-    schedule = _named(schedule)
+    schedule = resolve_schedule(schedule)
     if isinstance(n_random, bool) or not isinstance(n_random, numbers.Integral) or n_random < 1:
         raise ValueError(f"n_random must be a positive integer, got {n_random!r}")
     key = (schedule.cache_key(), int(n_random))  # the formulas, not the display name: names can collide

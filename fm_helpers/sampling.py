@@ -33,7 +33,7 @@ from .data import GaussianMixture
 from .marginal import _field_plus_score, marginal_field, noise_prediction, posterior_mean
 from .ode import METHODS, integrate
 from .paths import GaussianPath, as_points, check_same_dimension
-from .schedules import Schedule, check_t, named_schedules, speed_bound
+from .schedules import Schedule, check_t, named_schedules, resolve_schedule, speed_bound
 
 __all__ = [
     "STAGES",
@@ -332,15 +332,6 @@ def steps_needed(field: Callable, x0, reference, mixture: GaussianMixture, metho
 ROUTE_DATASETS = {"two cities": data.two_cities, "eight gaussians": data.eight_gaussians}
 
 
-def _schedule(schedule) -> Schedule:
-    """A Schedule from itself or from one of the four display names (e.g. ``"Cosine"``)."""
-    if isinstance(schedule, Schedule):
-        return schedule
-    names = named_schedules()
-    if schedule not in names:
-        raise ValueError(f"unknown schedule {schedule!r}; choose one of {', '.join(names)} or pass a Schedule")
-    return names[schedule]
-
 
 @lru_cache(maxsize=32)
 def _routes_cached(schedule: Schedule, data_name: str, n_starts: int, steps: int, seed: int) -> np.ndarray:
@@ -361,7 +352,7 @@ def marginal_routes(schedule, data_name: str = "two cities", n_starts: int = 200
     """
     if data_name not in ROUTE_DATASETS:
         raise ValueError(f"data must be one of {', '.join(ROUTE_DATASETS)}, got {data_name!r}")
-    return _routes_cached(_schedule(schedule), data_name, _check_steps(n_starts), _check_steps(steps), int(seed))
+    return _routes_cached(resolve_schedule(schedule), data_name, _check_steps(n_starts), _check_steps(steps), int(seed))
 
 
 def position_at(trajectory, t: float) -> np.ndarray:
@@ -381,7 +372,7 @@ def position_at(trajectory, t: float) -> np.ndarray:
 def conditional_straightness(schedule, x0, z, n_times: int = 401) -> np.ndarray:
     """Chord over arc (eq-07-chord-arc) of the conditional routes t -> alpha_t z + beta_t x0 (eq-flow),
     measured on a polyline through ``n_times`` times; x0 (N, d) and z (d,) or (N, d). Shape (N,)."""
-    schedule = _schedule(schedule)
+    schedule = resolve_schedule(schedule)
     ts = np.linspace(0.0, 1.0, _check_steps(n_times))[:, None, None]
     routes = GaussianPath(schedule).flow(np.asarray(x0, dtype=float)[None], np.asarray(z, dtype=float), ts)
     return straightness(routes)
@@ -393,7 +384,7 @@ def scale_and_clock(schedule, t):
     alpha_t z + beta_t x0 = rho_t (tau_t z + (1 - tau_t) x0): the car is at the CondOT position of time tau_t,
     scaled by rho_t about the origin. Raises ValueError where rho_t = 0.
     """
-    schedule = _schedule(schedule)
+    schedule = resolve_schedule(schedule)
     alpha, beta = schedule.alpha(t), schedule.beta(t)
     rho = alpha + beta
     if np.any(rho == 0):
@@ -410,7 +401,7 @@ def rk4_steps_needed(schedule, steps: int) -> float:
     where the field uses beta d_beta instead. t + 0.1 sin(2000 pi t) needs about 2,500 steps.
     Infinite when a derivative is unbounded before t = 1 - 1/steps.
     """
-    bound = speed_bound(_schedule(schedule), 1.0 - 1.0 / _check_steps(steps))
+    bound = speed_bound(resolve_schedule(schedule), 1.0 - 1.0 / _check_steps(steps))
     return int(np.ceil(4.0 * bound)) if np.isfinite(bound) else float("inf")
 
 
@@ -442,7 +433,7 @@ def defined_times(schedule: Schedule, ts) -> np.ndarray:
 
 def conditional_trajectories(schedule: Schedule, eps, z, ts=T_GRID) -> np.ndarray:
     """psi_t(eps|z) = alpha_t z + beta_t eps (eq-flow) at each time of ``ts``: shape (T, N, d) for eps, z (N, d)."""
-    return GaussianPath(_schedule(schedule)).flow(eps, z, np.asarray(ts, dtype=float)[:, None])
+    return GaussianPath(resolve_schedule(schedule)).flow(eps, z, np.asarray(ts, dtype=float)[:, None])
 
 
 def conditional_speeds(schedule: Schedule, eps, z, ts=T_GRID) -> np.ndarray:
@@ -450,7 +441,7 @@ def conditional_speeds(schedule: Schedule, eps, z, ts=T_GRID) -> np.ndarray:
 
     Shape (T, N). NaN where the speed is not finite (LinearVP at t = 1, where d_beta is infinite).
     """
-    schedule = _schedule(schedule)
+    schedule = resolve_schedule(schedule)
     ts = np.asarray(ts, dtype=float)
     eps, z = as_points(eps, "eps"), as_points(z, "z")
     ok = defined_times(schedule, ts)
@@ -482,7 +473,7 @@ def marginal_trajectories(schedule: Schedule, mixture: GaussianMixture, x0, step
     steps = _check_steps(steps)
     if method not in METHODS:
         raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
-    trajectory = integrate(flow_field(GaussianPath(_schedule(schedule)), mixture), x0, 0.0, 1.0, steps, method)
+    trajectory = integrate(flow_field(GaussianPath(resolve_schedule(schedule)), mixture), x0, 0.0, 1.0, steps, method)
     return np.linspace(0.0, 1.0, steps + 1), trajectory
 # Chapter 9: stochastic samplers with the same marginals, and DDIM.
 # ------------------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ __all__ = [
     "schedule_from_text",
     "speed_bound",
     "named_schedules",
+    "resolve_schedule",
     "PRESETS",
     "SURPRISE",
     "check_t",
@@ -381,6 +382,16 @@ def named_schedules() -> dict[str, Schedule]:
     """The four schedules every chapter offers in its selector, by display name."""
     schedules = [CondOT(), Cosine(), Polynomial(2), LinearVP()]
     return {s.name: s for s in schedules}
+
+
+def resolve_schedule(schedule) -> Schedule:
+    """A Schedule from itself or from one of the four display names (e.g. ``"Cosine"``)."""
+    if isinstance(schedule, Schedule):
+        return schedule
+    names = named_schedules()
+    if schedule not in names:
+        raise ValueError(f"unknown schedule {schedule!r}; choose one of {', '.join(names)} or pass a Schedule")
+    return names[schedule]
 
 
 #: Formulas the playground offers to start from: the four named schedules, and one surprise.

@@ -27,7 +27,7 @@ from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
 from ..paths import GaussianPath
-from ..schedules import Schedule, ScheduleValues, named_schedules
+from ..schedules import Schedule, ScheduleValues, named_schedules, resolve_schedule
 
 __all__ = ["LiveFigure", "COLORS", "DENSITY_CMAP", "SCHEDULE_STYLES", "schedule_styles", "resolve_schedule",
            "static_figure", "book_times", "declare_t", "declare_schedule", "COLUMN_CSS_PX", "MIN_TEXT_CSS_PX",
@@ -215,15 +215,6 @@ def declare_schedule(options=None) -> dict:
     names = list(named_schedules()) if options is None else list(options)
     return {"kind": "choice", "options": names, "description": "schedule", "static": names}
 
-
-def resolve_schedule(schedule: Schedule | str) -> Schedule:
-    """A Schedule from itself or from one of the four display names (e.g. ``"Cosine"``)."""
-    if isinstance(schedule, Schedule):
-        return schedule
-    names = named_schedules()
-    if schedule not in names:
-        raise ValueError(f"unknown schedule {schedule!r}; choose one of {', '.join(names)} or pass a Schedule")
-    return names[schedule]
 
 
 class LiveFigure:
