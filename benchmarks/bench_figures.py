@@ -12,20 +12,10 @@ Results are merged into _build/bench.json under "figures".
     python benchmarks/bench_figures.py
 """
 
-import gc
-import json
 import statistics
 import time
-from pathlib import Path
 
-import matplotlib
-import numpy as np
-
-matplotlib.use("Agg")
-
-from fm_helpers.figures import CHAPTER_FIGURES, chapter_figure  # noqa: E402
-
-BENCH_FILE = Path(__file__).resolve().parents[1] / "_build" / "bench.json"
+from chapter_figures import BENCH_FILE, CHAPTER_FIGURES, build, merge, slider_steps
 
 
 def _median_ms(action, repeats):
@@ -38,27 +28,16 @@ def _median_ms(action, repeats):
 
 
 def measure(chapter: str) -> dict:
-    # Figures of earlier chapters hold reference cycles; collect them so that each chapter is
-    # timed as in its own kernel, not with every other chapter's figures for the GC to walk.
-    gc.collect()
-    figure_class = chapter_figure(chapter)
-    figure = figure_class(t=0.5, schedule="CondOT")
+    figure = build(chapter)
+    figure_class = type(figure)
     figure.png()
-    player_times = figure_class.controls()["t"]["static"]  # the range of t the book's player shows
-    steps = np.linspace(float(np.min(player_times)), float(np.max(player_times)), 20)
+    steps = slider_steps(figure_class)
     update_ms = _median_ms(lambda i: (figure.update(t=float(steps[i])), figure.png()), len(steps))
     names = ["Cosine", "Polynomial(n=2)", "LinearVP", "CondOT"]
     schedule_ms = _median_ms(lambda i: (figure.update(schedule=names[i % 4]), figure.png()), 8)
     rebuild_ms = _median_ms(lambda i: figure_class(t=float(steps[i]), schedule="CondOT").png(), 5)
     return {"update_ms": round(update_ms, 1), "schedule_switch_ms": round(schedule_ms, 1),
             "rebuild_ms": round(rebuild_ms, 1), "speedup": round(rebuild_ms / update_ms, 1)}
-
-
-def merge(key: str, value) -> None:
-    BENCH_FILE.parent.mkdir(exist_ok=True)
-    results = json.loads(BENCH_FILE.read_text()) if BENCH_FILE.exists() else {}
-    results[key] = value
-    BENCH_FILE.write_text(json.dumps(results, indent=2) + "\n")
 
 
 def main() -> None:

@@ -15,8 +15,6 @@ fm_helpers instead of ``self.values``. Results are merged into _build/bench.json
 
 from __future__ import annotations
 
-import gc
-import json
 import statistics
 import sys
 import traceback
@@ -24,18 +22,10 @@ from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 
-import matplotlib
-import numpy as np
+from chapter_figures import BENCH_FILE, CHAPTER_FIGURES, build, merge, slider_steps
 
-matplotlib.use("Agg")
+from fm_helpers import schedules
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from fm_helpers import schedules  # noqa: E402
-from fm_helpers.figures import CHAPTER_FIGURES, chapter_figure  # noqa: E402
-
-BENCH_FILE = REPO / "_build" / "bench.json"
 KEY = "schedule_calls"
 STEPS = 20
 
@@ -78,11 +68,9 @@ def _figure_caller() -> str:
 
 
 def measure(chapter: str) -> dict:
-    gc.collect()
-    figure_class = chapter_figure(chapter)
-    times = np.asarray(figure_class.static_times, dtype=float)
-    steps = np.linspace(float(times.min()), float(times.max()), STEPS)
-    figure = figure_class(t=float(steps[0]), schedule="CondOT")
+    figure = build(chapter)
+    steps = slider_steps(type(figure), STEPS)
+    figure.update(t=float(steps[0]))
     per_step, callers = [], Counter()
     for t in steps[1:]:
         with counting() as counts:
@@ -95,13 +83,6 @@ def measure(chapter: str) -> dict:
             "t_checks_median": statistics.median(checks), "t_checks_max": max(checks),
             "steps": len(per_step), "goal_met": max(evaluations) <= 1 and max(checks) <= 1,
             "evaluated_from": ", ".join(f"{where} x{n / len(per_step):.3g}" for where, n in callers.most_common())}
-
-
-def merge(key: str, value) -> None:
-    BENCH_FILE.parent.mkdir(exist_ok=True)
-    results = json.loads(BENCH_FILE.read_text()) if BENCH_FILE.exists() else {}
-    results[key] = value
-    BENCH_FILE.write_text(json.dumps(results, indent=2) + "\n")
 
 
 def main() -> None:
