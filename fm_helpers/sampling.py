@@ -415,20 +415,7 @@ T_GRID = np.linspace(0.0, 1.0, 201)
 
 def defined_times(schedule: Schedule, ts) -> np.ndarray:
     """Boolean mask of the times in ``ts`` where d_alpha and d_beta are finite (LinearVP: all but t = 1)."""
-    ts = np.asarray(ts, dtype=float)
-    try:
-        schedule.d_alpha(ts), schedule.d_beta(ts)
-        return np.ones(ts.shape, dtype=bool)
-    except ValueError:
-        pass
-    mask = np.zeros(ts.shape, dtype=bool)
-    for i, t in enumerate(ts.flat):  # only reached for a schedule with a singular derivative
-        try:
-            schedule.d_alpha(float(t)), schedule.d_beta(float(t))
-            mask.flat[i] = True
-        except ValueError:
-            pass
-    return mask
+    return np.asarray(resolve_schedule(schedule).at(np.asarray(ts, dtype=float)).derivatives_defined, dtype=bool)
 
 
 def conditional_trajectories(schedule: Schedule, eps, z, ts=T_GRID) -> np.ndarray:

@@ -144,6 +144,12 @@ class ScheduleValues:
         with np.errstate(all="ignore"):
             return self._finite(self.d_alpha - b * self.alpha, "a_t = d_alpha - d_beta alpha / beta")
 
+    @property
+    def derivatives_defined(self):
+        """True where d_alpha and d_beta are both finite (LinearVP: everywhere but t = 1); shape of t."""
+        defined = np.isfinite(self._d_alpha) & np.isfinite(self._d_beta)
+        return bool(defined) if np.ndim(defined) == 0 else defined
+
     def _check_beta_positive(self) -> None:
         zero = np.asarray(self.beta) == 0.0
         if np.any(zero):

@@ -194,7 +194,7 @@ class ConditionalFieldFigure(LiveFigure):
         self.time_label = self.dynamic(self.fig.text(0.01, 0.99, "", ha="left", va="top", fontsize=11))
 
     def _draw(self, changed: set[str]) -> None:
-        t, path = self.t, self.path
+        t, path, values = self.t, self.path, self.values
         z = np.array(data.CITIES[self.params["destination"]])
         if changed & {"schedule", "destination"}:
             routes = path.flow(self.starts, z, self.s[:, None])  # (len(s), cars, 2)
@@ -209,7 +209,7 @@ class ConditionalFieldFigure(LiveFigure):
 
         notes = []
         # the cars: positions from the flow (eq-flow), velocities from the noise form (regular at t = 1)
-        pos = path.flow(self.starts, z, t)
+        pos = path.flow(self.starts, z, values)
         done = self.s <= t
         self.route_done.set_data(self.routes[done, 0, 0], self.routes[done, 0, 1])
         self.cars.set_data(pos[1:, 0], pos[1:, 1])
@@ -219,7 +219,7 @@ class ConditionalFieldFigure(LiveFigure):
         self.q_cars.XY = pos
         self.q_cars.set_offsets(pos)
         try:
-            vel = path.conditional_field_from_noise(self.starts, z, t)
+            vel = path.conditional_field_from_noise(self.starts, z, values)
         except ValueError:
             vel = None
         if vel is None:
@@ -235,10 +235,10 @@ class ConditionalFieldFigure(LiveFigure):
             notes.append(f"car speed |u| = {np.linalg.norm(vel[0]):.2f}")
 
         # the field on the grid (x-form, eq-cond-field): undefined where beta_t = 0
-        self.sigma.set_center(path.schedule.alpha(t) * z)
-        self.sigma.set_radius(path.schedule.beta(t))
+        self.sigma.set_center(values.alpha * z)
+        self.sigma.set_radius(values.beta)
         try:
-            u = path.conditional_field(self.grid, z, t)
+            u = path.conditional_field(self.grid, z, values)
         except ValueError:
             u = None
         if u is None:

@@ -270,16 +270,16 @@ class CondOTFigure(LiveFigure):
 
     def current(self) -> tuple[np.ndarray, np.ndarray | None]:
         """Positions of the shown starts at the current t, and their velocities (None where not finite)."""
-        n, t = self.params["n_starts"], self.t
+        n, values = self.params["n_starts"], self.values
         path = self.path
         if self.params["paths"] == "conditional":
-            x = path.flow(self.eps[:n], self.z[:n], t)
-            if not defined_times(self.schedule, np.array([t]))[0]:
+            x = path.flow(self.eps[:n], self.z[:n], values)
+            if not values.derivatives_defined:
                 return x, None
-            return x, path.conditional_field_from_noise(self.eps[:n], self.z[:n], t)
+            return x, path.conditional_field_from_noise(self.eps[:n], self.z[:n], values)
         cached = self._trajectories(self.schedule, "marginal")
-        x = _hermite(cached["ts"], cached["traj"][:, :n], cached["velocities"][:, :n], t)
-        return x, marginal_field(path, self.mixture, x, t)
+        x = _hermite(cached["ts"], cached["traj"][:, :n], cached["velocities"][:, :n], values.t)
+        return x, marginal_field(path, self.mixture, x, values)
 
     # -- LiveFigure ------------------------------------------------------------------------
     def _build(self) -> None:

@@ -156,11 +156,11 @@ class DiffusionFigure(LiveFigure):
     def _draw(self, changed: set[str]) -> None:
         t, run = self.t, self._run()
         if changed & {"t", "schedule"}:
-            p = marginal_density(GaussianPath(self.schedule), self.mixture, self.grid, t)
+            p = marginal_density(GaussianPath(self.schedule), self.mixture, self.grid, self.values)
             self.density.set_data(p)
             self.density.set_clim(0.0, p.max())
             self.exact.set_data(self.line_x, marginal_density(GaussianPath(self.schedule), self.line_mixture,
-                                                              self.line_x[:, None], t))
+                                                              self.line_x[:, None], self.values))
         positions = _at_time(run["trajectory"], t)
         for k, artist in enumerate(self.points):
             artist.set_offsets(positions[run["labels"] == k])

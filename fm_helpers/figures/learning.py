@@ -179,7 +179,7 @@ class LearnedFieldFigure(LiveFigure):
         return self._grid_fields[full]
 
     def _draw(self, changed: set[str]) -> None:
-        t, path, fit = self.t, self.path, self.fit
+        t, path, fit, values = self.t, self.path, self.fit, self.values
         if changed & {"schedule", "n_features"}:
             self.curve.set_ydata(fit.errors)
             self.curve_text.set_text(f"{self.schedule.name}, {self.params['n_features']} features\n"
@@ -187,10 +187,10 @@ class LearnedFieldFigure(LiveFigure):
             self.invalidate_background()
         if not changed & {"t", "schedule", "n_features"}:
             return
-        density = grid_marginal_density(self.schedule, self.mixture, self.xs, self.ys, t)
+        density = grid_marginal_density(self.schedule, self.mixture, self.xs, self.ys, values)
         self.density.set_data(_light(_DENSITY_RGBA(density / density.max(), bytes=True)))
 
-        exact = marginal_field(path, self.mixture, self.arrow_points, t)
+        exact = marginal_field(path, self.mixture, self.arrow_points, values)
         speed = np.hypot(*exact.T)
         scale = 0.9 * self.spacing / max(np.percentile(speed, 90), 1e-12)
         self.exact_arrows.set_UVC(*(scale * exact).T)
@@ -198,15 +198,15 @@ class LearnedFieldFigure(LiveFigure):
         if trained:
             learned = self._grid("arrows", self.arrow_points)(t)
             p_arrows = grid_marginal_density(self.schedule, self.mixture, self.arrow_points[:_N_ARROWS, 0],
-                                             self.arrow_points[::_N_ARROWS, 1], t).reshape(-1)
+                                             self.arrow_points[::_N_ARROWS, 1], values).reshape(-1)
             hidden = np.repeat((p_arrows < _SUPPORT * density.max())[:, None], 2, axis=1)
             masked = np.ma.array(scale * learned, mask=hidden)
             self.learned_arrows.set_UVC(masked[:, 0], masked[:, 1])
             self.learned_arrows.set_visible(True)
 
             p_err = grid_marginal_density(self.schedule, self.mixture, self.error_grid[:_N_ERROR, 0],
-                                          self.error_grid[::_N_ERROR, 1], t).reshape(-1)
-            u_err = marginal_field(path, self.mixture, self.error_grid, t)
+                                          self.error_grid[::_N_ERROR, 1], values).reshape(-1)
+            u_err = marginal_field(path, self.mixture, self.error_grid, values)
             v_err = self._grid("errors", self.error_grid)(t)
             weighted = p_err * np.hypot(*(v_err - u_err).T)
             signal = (p_err * np.hypot(*u_err.T)).max()

@@ -288,7 +288,7 @@ class MarginalFieldFigure(LiveFigure):
         if key not in self._density_cache:
             h, w = key[:2]
             centres = 0.5 * (points[:-1:2, :-1:2] + points[1::2, 1::2])
-            p = marginal_density(self.path, self.mixture, centres, self.t)
+            p = marginal_density(self.path, self.mixture, centres, self.values)
             blocks = self.cmap(p / p.max(), bytes=True).repeat(2, axis=0).repeat(2, axis=1)
             rgba = np.empty((h, w, 4), dtype=np.uint8)
             rgba[: blocks.shape[0], : blocks.shape[1]] = blocks
@@ -307,13 +307,13 @@ class MarginalFieldFigure(LiveFigure):
     def _field_or_none(self, panel: int, x):
         """The panel's field at x (marginal or naive), or None where it is undefined (ValueError)."""
         try:
-            return self._FIELDS[panel](self.path, self.mixture, x, self.t)
+            return self._FIELDS[panel](self.path, self.mixture, x, self.values)
         except ValueError as err:
             self._undefined_reason[panel] = str(err)
             return None
 
     def _draw(self, changed: set[str]) -> None:
-        t, path, mixture = self.t, self.path, self.mixture
+        t, path, mixture, values = self.t, self.path, self.mixture, self.values
         car = np.asarray(CARS[self.params["car"]], dtype=float)
         if changed & {"t", "schedule"}:
             self._density_cache.clear()
@@ -322,7 +322,7 @@ class MarginalFieldFigure(LiveFigure):
             self.dots[0].set_offsets(self._true_dots())
             # The naive field is the conditional field of the single point E[z] (eq-naive-field),
             # so its flow is psi_t(eps | E[z]): defined at t = 1 even where the field is not.
-            self.dots[1].set_offsets(path.flow(self.eps, self.mean, t))
+            self.dots[1].set_offsets(path.flow(self.eps, self.mean, values))
             self._defined = []
             for panel in (0, 1):
                 field = self._field_or_none(panel, self.arrow_grid)
@@ -330,7 +330,7 @@ class MarginalFieldFigure(LiveFigure):
                 if field is not None:
                     self.quivers[panel].set_UVC(*_directions(field, 0.75 * self.spacing).T)
                     self.undefined_texts[panel].set_text("")
-                elif panel == 1 and path.schedule.beta(t) == 0:
+                elif panel == 1 and values.beta == 0:
                     # Short: every glyph of a dynamic text is redrawn at every step.
                     self.undefined_texts[panel].set_text("undefined at t = 1 (divides by beta_t = 0);\n"
                                                          "its cars have all reached E[z]")
@@ -350,7 +350,7 @@ class MarginalFieldFigure(LiveFigure):
             at_city = self.params["car"] in _LABELLED_CITIES
             name.set_text("" if at_city else self.params["car"])
             name.set_position((car[0] + 0.15, car[1] - 0.12))
-        weights = posterior_weights(path, mixture, car, t)
+        weights = posterior_weights(path, mixture, car, values)
         for bar, w in zip(self.bars, weights):
             bar.set_height(w)
         for panel in (0, 1):
@@ -391,10 +391,11 @@ def posterior_mean(path: GaussianPath, mixture: data.GaussianMixture, x, t) -> n
     sum_k p(k | x, t) (mu_k + alpha_t s_k^2 / v_k (x - alpha_t mu_k)), v_k = alpha_t^2 s_k^2 + beta_t^2.
     """
     x = np.asarray(x, dtype=float)
-    alpha, beta = path.schedule.alpha(t), path.schedule.beta(t)
+    values = path.at(t)
+    alpha, beta = values.alpha, values.beta
     var = alpha**2 * mixture.stds**2 + beta**2
     given_k = mixture.means + (alpha * mixture.stds**2 / var)[:, None] * (x[..., None, :] - alpha * mixture.means)
-    return np.einsum("...k,...kd->...d", posterior_weights(path, mixture, x, t), given_k)
+    return np.einsum("...k,...kd->...d", posterior_weights(path, mixture, x, values), given_k)
 
 
 def irvine_figure(t: float = 0.5, schedule: Schedule | str = "CondOT") -> Figure:
@@ -404,9 +405,11 @@ def irvine_figure(t: float = 0.5, schedule: Schedule | str = "CondOT") -> Figure
     path = GaussianPath(resolve_schedule(schedule))
     mixture = data.two_cities()
     x = np.asarray(data.CITIES["Irvine"], dtype=float)
-    towards = path.conditional_field(x[None, :], mixture.means, t)   # u_t(x | mu_k), the GPS towards each city
-    weights = posterior_weights(path, mixture, x, t)
-    true, naive = marginal_field(path, mixture, x, t), naive_field(path, mixture, x, t)
+    values = path.at(t, single=True)  # evaluated once for every quantity below
+    t = values.t
+    towards = path.conditional_field(x[None, :], mixture.means, values)   # u_t(x | mu_k), the GPS towards each city
+    weights = posterior_weights(path, mixture, x, values)
+    true, naive = marginal_field(path, mixture, x, values), naive_field(path, mixture, x, values)
 
     fig = Figure(figsize=(8.0, 4.9), dpi=80, layout="constrained")
     ax_map, ax_w = fig.subplots(1, 2, width_ratios=[1.0, 1.0])
@@ -425,7 +428,7 @@ def irvine_figure(t: float = 0.5, schedule: Schedule | str = "CondOT") -> Figure
     ax_map.plot(*x, marker="o", ms=9, color=COLORS["accent"], mec="black", ls="none", zorder=5, label="car at Irvine")
     ax_map.plot(*mixture.mean(), marker="X", ms=9, color=COLORS["naive"], mec="black", ls="none", zorder=5,
                 label="$E[z]$, the prior mean")
-    ax_map.plot(*posterior_mean(path, mixture, x, t), marker="P", ms=9, color=COLORS["field"], mec="white",
+    ax_map.plot(*posterior_mean(path, mixture, x, values), marker="P", ms=9, color=COLORS["field"], mec="white",
                 ls="none", zorder=5, label="$E[z \\mid x, t]$, the posterior mean")
     ax_map.text(x[0] + 0.12, x[1] - 0.12, "Irvine", ha="left", va="top", fontsize=8)
     ax_map.plot(*mixture.means.T, marker="*", ms=14, color=COLORS["data"], mec="k", ls="none", zorder=4)

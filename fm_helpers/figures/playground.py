@@ -292,7 +292,8 @@ class PlaygroundFigure(LiveFigure):
         if "data" in changed:
             self._draw_data(data_name)
 
-        alpha, beta = schedule.alpha(t), schedule.beta(t)
+        values = self.values
+        alpha, beta = values.alpha, values.beta
         self.t_line.set_xdata([t, t])
         self.t_dots.set_data([t, t], [alpha, beta])
         self.plane_dot.set_data([alpha], [beta])
@@ -304,7 +305,7 @@ class PlaygroundFigure(LiveFigure):
         _move_quiver(self.cond_quiver, cars)
         warning = ""
         try:
-            velocity = GaussianPath(schedule).conditional_field_from_noise(self.cond_eps, z, t)
+            velocity = GaussianPath(schedule).conditional_field_from_noise(self.cond_eps, z, values)
             arrows, capped = _capped(ARROW_DT * velocity, self.caps[data_name])
             self.cond_quiver.set_UVC(arrows[:, 0], arrows[:, 1])
             self.cond_quiver.set_facecolor(self.car_colors[capped.astype(int)])
@@ -324,7 +325,7 @@ class PlaygroundFigure(LiveFigure):
             self.marg_cars.set_data([], [])
         warning = ""
         try:
-            field = marginal_field(self.path, self.mixture, self.grids[data_name], t)
+            field = marginal_field(self.path, self.mixture, self.grids[data_name], values)
             arrows, capped = _capped(ARROW_DT * field, self.caps[data_name])
             quiver.set_UVC(arrows[:, 0], arrows[:, 1])
             quiver.set_facecolor(self.field_colors[capped.astype(int)])

@@ -57,20 +57,22 @@ def _new_figure(figsize, dpi=100) -> Figure:
     return static_figure(figsize, dpi)
 
 
-def grid_marginal_density(schedule: Schedule, mixture: data.GaussianMixture, xs, ys, t: float) -> np.ndarray:
+def grid_marginal_density(schedule: Schedule, mixture: data.GaussianMixture, xs, ys, t) -> np.ndarray:
     """p_t on the grid xs (columns) x ys (rows) for a 2-D mixture, shape (len(ys), len(xs)) (eq-marginal-path).
 
     Each component of p_t is an isotropic Gaussian N(alpha_t mu_k, v_k I), v_k = alpha_t^2 s_k^2 + beta_t^2,
     and an isotropic Gaussian factorises over the coordinates: its values on a grid are the outer product
     of two 1-D Gaussians. So the grid costs K (len(xs) + len(ys)) exponentials instead of K len(xs) len(ys).
     An independent evaluation of the closed form that ``marginal.marginal_density`` also computes.
+    ``t``: a time in [0, 1] or the schedule's values there (``schedule.at(t)``, evaluated once by the caller).
     """
     if mixture.dim != 2:
         raise ValueError(f"grid_marginal_density needs a 2-D mixture, got dimension {mixture.dim}")
-    alpha, beta = schedule.alpha(t), schedule.beta(t)
+    values = schedule.at(t, single=True)
+    alpha, beta = values.alpha, values.beta
     var = alpha**2 * mixture.stds**2 + beta**2                                  # (K,)
     if np.any(var == 0):
-        raise ValueError(f"at t = {t:g} p_t has point masses (components with std 0): no density to draw")
+        raise ValueError(f"at t = {values.t:g} p_t has point masses (components with std 0): no density to draw")
     centres = alpha * mixture.means                                             # (K, 2)
     xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
     norm = 1.0 / np.sqrt(2 * np.pi * var)[:, None]
@@ -206,20 +208,21 @@ class ProbabilityPathFigure(LiveFigure):
                         handlelength=1.8, columnspacing=1.5, borderpad=0.2, labelspacing=0.3)
 
     def _draw(self, changed: set[str]) -> None:
-        t, schedule, path = self.t, self.schedule, self.path
-        alpha, beta = schedule.alpha(t), schedule.beta(t)
+        t, schedule, path, values = self.t, self.schedule, self.path, self.values
+        alpha, beta = values.alpha, values.beta
         n = self.params["n_samples"]
         z = self.z
 
         if "schedule" in changed:
-            self.alpha_line.set_ydata(schedule.alpha(self.ts))
-            self.beta_line.set_ydata(schedule.beta(self.ts))
+            curves = schedule.at(self.ts)
+            self.alpha_line.set_ydata(curves.alpha)
+            self.beta_line.set_ydata(curves.beta)
         if "destination" in changed:
             self.route.set_data([0.0, z[0]], [0.0, z[1]])
             self.z_marker.set_data([z[0]], [z[1]])
 
         # The conditional path: x = alpha_t z + beta_t eps for the same eps at every t.
-        self.cond_points.set_offsets(path.flow(self.eps[:n], z, t))
+        self.cond_points.set_offsets(path.flow(self.eps[:n], z, values))
         mean = alpha * z
         self.mean_marker.set_data([mean[0]], [mean[1]])
         for radius, line in zip((1.0, 2.0), self.circles):
@@ -228,9 +231,9 @@ class ProbabilityPathFigure(LiveFigure):
         self.cond_note.set_text(self._conditional_note(t))
 
         # The marginal path: each car has its own destination z_i ~ p_data.
-        self.marg_points.set_offsets(path.flow(self.eps[:n], self.z_samples[:n], t))
+        self.marg_points.set_offsets(path.flow(self.eps[:n], self.z_samples[:n], values))
         if changed & {"t", "schedule"}:
-            self.density_values = grid_marginal_density(schedule, self.mixture, self.grid_x, self.grid_y, t)
+            self.density_values = grid_marginal_density(schedule, self.mixture, self.grid_x, self.grid_y, values)
             self.density.set_data(_CMAP(self.density_values / self.density_values.max(), bytes=True))
             self.marg_note.set_text({0.0: "$t = 0$: $p_0 = \\mathcal{N}(0, I)$",
                                      1.0: "$t = 1$: $p_1 = p_{\\mathrm{data}}$"}.get(t, ""))
@@ -304,7 +307,8 @@ def schedules_figure(schedules=None) -> Figure:
     fig = _new_figure((2.15 * len(schedules), 2.9))
     axes = fig.subplots(1, len(schedules), sharey=True, squeeze=False)[0]
     for ax, schedule in zip(axes, schedules):
-        alpha, beta = schedule.alpha(ts), schedule.beta(ts)
+        curves = schedule.at(ts)
+        alpha, beta = curves.alpha, curves.beta
         ax.plot(ts, alpha, color=COLORS["data"], lw=2, label="$\\alpha_t$")
         ax.plot(ts, beta, color=COLORS["noise"], lw=2, ls="--", label="$\\beta_t$")
         ax.plot(ts, alpha**2 + beta**2, color="0.35", lw=1.2, ls=":", label="$\\alpha_t^2 + \\beta_t^2$")

@@ -248,7 +248,7 @@ class SamplingFigure(LiveFigure):
         if run_changed:
             self._draw_run(run)
         if changed & {"t", "schedule"}:
-            p = marginal_density(GaussianPath(schedule), self.mixture, self.grid, t)
+            p = marginal_density(GaussianPath(schedule), self.mixture, self.grid, self.values)
             self.density.set_data(p)
             self.density.set_clim(0.0, p.max())
         positions = position_at(run["trajectory"], t)
