@@ -16,9 +16,9 @@ from typing import Callable
 import numpy as np
 
 from .paths import as_points
-from .schedules import check_t
+from .schedules import ScheduleValues, check_t
 
-__all__ = ["divergence", "time_derivative", "continuity_residual", "ContinuityCheck"]
+__all__ = ["divergence", "time_derivative", "time_stencil", "continuity_residual", "ContinuityCheck"]
 
 
 def _check_step(h, name):
@@ -31,21 +31,33 @@ def _check_step(h, name):
         raise ValueError(f"{name} must be a positive step size (at most 0.5), got {h!r}")
 
 
-def _checked_call(fn: Callable, what: str, x: np.ndarray, t: float, shape: tuple) -> np.ndarray:
+def _single_time(t) -> float:
+    """t as a float in [0, 1]. The ``ScheduleValues`` of one time carry a t that was checked when they were
+    made (``Schedule.at``): it is taken as it is, so that a caller holding them checks t once."""
+    if isinstance(t, ScheduleValues) and np.ndim(t.t) == 0:
+        return t.t
+    return check_t(t, single=True)
+
+
+def _checked_call(fn: Callable, what: str, x: np.ndarray, t, shape: tuple) -> np.ndarray:
     """fn(x, t) as a float array of the expected shape, or ValueError naming ``what`` (never a broadcast)."""
     value = np.asarray(fn(x, t), dtype=float)
     if value.shape != shape:
         raise ValueError(f"{what}(x, t) must return shape {shape} for points x of shape {x.shape}, "
                          f"got shape {value.shape}")
     if not np.all(np.isfinite(value)):
-        raise ValueError(f"{what}(x, t) is not finite at t = {t:g}")
+        raise ValueError(f"{what}(x, t) is not finite at t = {getattr(t, 't', t):g}")
     return value
 
 
 def divergence(field: Callable, x, t, h: float = 1e-4) -> np.ndarray:
-    """div v(x) = sum_i d v_i / d x_i by central differences (eq-divergence), shape (...)."""
+    """div v(x) = sum_i d v_i / d x_i by central differences (eq-divergence), shape (...).
+
+    ``field(x, t)`` is called with ``t`` as given: a time, or the ``ScheduleValues`` of one time (which the
+    field can pass on to ``fm_helpers.marginal`` without evaluating its schedule again)."""
     x = as_points(x)
-    t = check_t(t, single=True)
+    checked = _single_time(t)
+    t = t if isinstance(t, ScheduleValues) else checked
     _check_step(h, "h")
     total = np.zeros(x.shape[:-1])
     for i in range(x.shape[-1]):  # a loop over the d coordinates, not over points
@@ -56,19 +68,33 @@ def divergence(field: Callable, x, t, h: float = 1e-4) -> np.ndarray:
     return total
 
 
+def time_stencil(t: float, h: float) -> tuple[float, ...]:
+    """The times at which ``time_derivative`` evaluates the density: (t + h, t - h) where both lie in
+    [0, 1]; else (t, t + s h, t + 2 s h), s = +1 near t = 0 and -1 near t = 1 (one-sided differences).
+
+    A caller can evaluate its schedule at all of them at once and hand the values to its density."""
+    if t - h >= 0 and t + h <= 1:
+        return (t + h, t - h)
+    sign = 1.0 if t - h < 0 else -1.0  # forward difference near 0, backward near 1
+    return tuple(t + sign * k * h for k in range(3))
+
+
 def time_derivative(density: Callable, x, t, h: float = 1e-4) -> np.ndarray:
-    """d/dt p_t(x) by central differences (one-sided, second order, at t = 0 and t = 1)."""
+    """d/dt p_t(x) by central differences (one-sided, second order, at t = 0 and t = 1).
+
+    ``density(x, s)`` is called at the float times ``time_stencil(t, h)``."""
     x = as_points(x)
-    t = check_t(t, single=True)
+    t = _single_time(t)
     _check_step(h, "h")
 
     def p(time):
         return _checked_call(density, "density", x, time, x.shape[:-1])
 
-    if t - h >= 0 and t + h <= 1:
-        return (p(t + h) - p(t - h)) / (2 * h)
-    sign = 1.0 if t - h < 0 else -1.0  # forward difference near 0, backward near 1
-    p0, p1, p2 = (p(t + sign * k * h) for k in range(3))
+    times = time_stencil(t, h)
+    if len(times) == 2:
+        return (p(times[0]) - p(times[1])) / (2 * h)
+    sign = 1.0 if times[1] > t else -1.0
+    p0, p1, p2 = (p(time) for time in times)
     return sign * (-3 * p0 + 4 * p1 - p2) / (2 * h)
 
 

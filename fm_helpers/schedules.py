@@ -144,6 +144,15 @@ class ScheduleValues:
         with np.errstate(all="ignore"):
             return self._finite(self.d_alpha - b * self.alpha, "a_t = d_alpha - d_beta alpha / beta")
 
+    def split(self) -> tuple["ScheduleValues", ...]:
+        """One ScheduleValues per time of an array evaluation (in the order of ``t.flat``), each with float
+        values, taken from this one evaluation: nothing is checked or evaluated again."""
+        if np.ndim(self.t) == 0:
+            return (self,)
+        columns = (self.t, self.alpha, self.beta, self._d_alpha, self._d_beta, self._beta_d_beta)
+        return tuple(ScheduleValues(self.schedule, *(float(value) for value in row))
+                     for row in zip(*(np.ravel(column) for column in columns)))
+
     @property
     def derivatives_defined(self):
         """True where d_alpha and d_beta are both finite (LinearVP: everywhere but t = 1); shape of t."""

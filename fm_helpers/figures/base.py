@@ -252,7 +252,7 @@ class LiveFigure:
             raise ValueError(f"{type(self).__name__} has no parameter(s) {sorted(unknown)}; it takes t, schedule"
                              + "".join(f", {name}" for name in self.defaults))
         schedule = resolve_schedule(schedule)
-        self._values = schedule.at(t, single=True)
+        self._values = self._evaluate_schedule(schedule, t)
         self.params = {**self.defaults, **params, "t": self._values.t, "schedule": schedule}
         self.fig = Figure(figsize=self.figsize, dpi=self.dpi, layout="constrained")
         FigureCanvasAgg(self.fig)
@@ -306,7 +306,7 @@ class LiveFigure:
             # t is checked, and the schedule evaluated, here once for the whole redraw (see ``values``)
             if "schedule" in changes:
                 changes["schedule"] = resolve_schedule(changes["schedule"])
-            values = changes.get("schedule", self.schedule).at(changes.get("t", self.t), single=True)
+            values = self._evaluate_schedule(changes.get("schedule", self.schedule), changes.get("t", self.t))
             if "t" in changes:
                 changes["t"] = values.t
         changed = {k for k, v in changes.items() if not _same(self.params[k], v)}
@@ -382,6 +382,11 @@ class LiveFigure:
     def invalidate_background(self) -> None:
         """Call from ``_draw`` after changing a static artist (a tick range, a label)."""
         self._background = None
+
+    def _evaluate_schedule(self, schedule: Schedule, t) -> ScheduleValues:
+        """The schedule's values at one t: the one check of t and evaluation of the schedule behind a redraw
+        (``values``). A figure that also needs nearby times overrides this to evaluate them in the same call."""
+        return schedule.at(t, single=True)
 
     def _build(self) -> None:
         raise NotImplementedError

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import numbers
 from statistics import NormalDist
 
 import numpy as np
@@ -22,12 +23,13 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from .. import data
-from ..continuity import divergence, time_derivative
+from ..continuity import divergence, time_derivative, time_stencil
 from ..data import GaussianMixture
 from ..marginal import marginal_density, marginal_field, naive_field
 from ..ode import integrate
 from ..sampling import marginal_trajectories
 from ..paths import GaussianPath
+from ..schedules import ScheduleValues
 from .base import COLORS, DENSITY_CMAP, LiveFigure, resolve_schedule
 
 __all__ = [
@@ -57,6 +59,8 @@ DENSITY_GRID = 60
 #: Below this fraction of max p_t, d/dt p_t counts as zero (the density is momentarily at rest).
 AT_REST = 1e-6
 RESIDUAL_CMAP = "RdBu_r"
+#: The time step of d/dt p_t in the residual maps (central differences, error O(h^2)).
+TIME_STEP = 1e-4
 #: Arrows are drawn where p_t exceeds this fraction of its largest value on the grid.
 ARROW_DENSITY = 0.01
 #: A largest speed below this counts as a field at rest (no arrows): u_t = 0 to rounding.
@@ -75,14 +79,17 @@ def _batched(function, point_sets):
     return [piece.reshape(points.shape[:-1] + piece.shape[1:]) for piece, points in zip(pieces, point_sets)]
 
 
-def residual_maps(path: GaussianPath, mixture: GaussianMixture, grid, t: float, h: float = 1e-4,
-                  extra_points=()) -> dict:
+def residual_maps(path: GaussianPath, mixture: GaussianMixture, grid, t, h: float = TIME_STEP,
+                  extra_points=(), neighbours=None) -> dict:
     """Both sides of the continuity equation (eq-continuity) on ``grid`` for the marginal and the naive field.
 
     The differences are those of ``fm_helpers.continuity`` (``time_derivative`` and ``divergence``,
     step ``h``); only the evaluations are batched: p_t, u_t and the naive field at the 2d shifted
     copies of the grid are computed in one call each and handed to ``divergence`` from a table
     (anything not in the table is computed on demand, so the result never depends on the table).
+    ``t`` is a time or the schedule's values there (``path.at(t)``); ``neighbours`` optionally maps the
+    times of ``continuity.time_stencil(t, h)`` to the schedule's values there. The schedule is evaluated
+    only at the times the caller has not evaluated, in one call.
 
     Returns a dict with ``dp_dt`` (shape of the grid without its last axis), ``marginal`` and
     ``naive`` (residuals d/dt p_t + div(p_t u_t); ``naive`` is None where the naive field is
@@ -90,6 +97,14 @@ def residual_maps(path: GaussianPath, mixture: GaussianMixture, grid, t: float, 
     within ``AT_REST`` (then ``at_rest`` is True), and ``density`` and ``field``: p_t and u_t at
     ``extra_points`` (a sequence of point arrays), evaluated in the same batch.
     """
+    values = path.at(t)
+    if np.ndim(values.t) != 0:
+        raise ValueError(f"t must be a single number in [0, 1] here, got an array of shape {np.shape(values.t)}")
+    known = {values.t: values, **(neighbours or {})}
+    missing = [s for s in time_stencil(values.t, h) if s not in known]
+    if missing:
+        known.update(zip(missing, path.at(np.array(missing)).split()))
+
     grid = np.asarray(grid, dtype=float)
     d = grid.shape[-1]
     shifted = []
@@ -99,36 +114,37 @@ def residual_maps(path: GaussianPath, mixture: GaussianMixture, grid, t: float, 
         shifted += [grid + step, grid - step]
     extra = [np.asarray(points, dtype=float) for points in extra_points]
 
-    p_grid, *p_rest = _batched(lambda x: marginal_density(path, mixture, x, t), [grid, *shifted, *extra])
+    p_grid, *p_rest = _batched(lambda x: marginal_density(path, mixture, x, values), [grid, *shifted, *extra])
     p_shifted, p_extra = p_rest[:len(shifted)], p_rest[len(shifted):]
-    u_all = _batched(lambda x: marginal_field(path, mixture, x, t), [*shifted, *extra])
+    u_all = _batched(lambda x: marginal_field(path, mixture, x, values), [*shifted, *extra])
     u_shifted, u_extra = u_all[:len(shifted)], u_all[len(shifted):]
     try:
-        n_shifted = _batched(lambda x: naive_field(path, mixture, x, t), shifted)
+        n_shifted = _batched(lambda x: naive_field(path, mixture, x, values), shifted)
     except ValueError:  # the naive field divides by beta_t, which is 0 at t = 1
         n_shifted = None
 
     def key(x, s):
-        return s, x.shape, x.tobytes()
+        return getattr(s, "t", s), x.shape, x.tobytes()
 
-    densities = {key(grid, t): p_grid, **{key(x, t): p for x, p in zip(shifted, p_shifted)}}
-    fluxes = {"marginal": {key(x, t): p[..., None] * u for x, p, u in zip(shifted, p_shifted, u_shifted)},
+    densities = {key(grid, values): p_grid, **{key(x, values): p for x, p in zip(shifted, p_shifted)}}
+    fluxes = {"marginal": {key(x, values): p[..., None] * u for x, p, u in zip(shifted, p_shifted, u_shifted)},
               "naive": {} if n_shifted is None else
-              {key(x, t): p[..., None] * u for x, p, u in zip(shifted, p_shifted, n_shifted)}}
+              {key(x, values): p[..., None] * u for x, p, u in zip(shifted, p_shifted, n_shifted)}}
 
-    def density(x, s):
+    def density(x, s):  # s: a time of the stencil (a float) or the values at t
         found = densities.get(key(x, s))
-        return marginal_density(path, mixture, x, s) if found is None else found
+        return marginal_density(path, mixture, x, known.get(s, s)) if found is None else found
 
     def flux_of(name, field):
         def flux(x, s):
             found = fluxes[name].get(key(x, s))
-            return density(x, s)[..., None] * field(path, mixture, x, s) if found is None else found
+            return density(x, s)[..., None] * field(path, mixture, x, known.get(s, s)) if found is None else found
         return flux
 
-    dp_dt = time_derivative(density, grid, t, h)
-    residual = {"marginal": dp_dt + divergence(flux_of("marginal", marginal_field), grid, t, h),
-                "naive": None if n_shifted is None else dp_dt + divergence(flux_of("naive", naive_field), grid, t, h)}
+    dp_dt = time_derivative(density, grid, values, h)
+    residual = {"marginal": dp_dt + divergence(flux_of("marginal", marginal_field), grid, values, h),
+                "naive": None if n_shifted is None else
+                dp_dt + divergence(flux_of("naive", naive_field), grid, values, h)}
     scale = float(np.max(np.abs(dp_dt)))
     p_max = float(np.max(p_grid))
     at_rest = scale < AT_REST * p_max
@@ -219,6 +235,24 @@ class ContinuityFigure(LiveFigure):
                                                 fontsize=9, bbox=box))
                       for key, ax in (("marginal", ax_m), ("naive", ax_n))}
 
+    def _evaluate_schedule(self, schedule, t):
+        """The values at t and at the times of d/dt p_t around it (``time_stencil``), from one evaluation."""
+        if isinstance(t, (ScheduleValues, bool)) or not (isinstance(t, numbers.Real) and 0.0 <= t <= 1.0):
+            return super()._evaluate_schedule(schedule, t)  # refuses a bad t in the reader's words
+        t = float(t)
+        times = (t, *time_stencil(t, TIME_STEP))
+        at_t, *around = schedule.at(np.array(times)).split()
+        # the newest evaluation first; the one before stays for a redraw after a failed update
+        self._stencils = [(schedule, t, dict(zip(times[1:], around))), *getattr(self, "_stencils", [])[:1]]
+        return at_t
+
+    def _neighbours(self) -> dict | None:
+        """The schedule's values at the stencil times around the current t, if ``_evaluate_schedule`` has them."""
+        for schedule, t, around in getattr(self, "_stencils", []):
+            if schedule is self.schedule and t == self.t:
+                return around
+        return None
+
     def _draw(self, changed: set[str]) -> None:
         name = self.params["data"]
         mixture = DATASETS[name]
@@ -230,7 +264,8 @@ class ContinuityFigure(LiveFigure):
         dens_grid, quiver_grid = self.dens_grid, self.quiver_grid
 
         # One batch of evaluations for the residual maps, the density image and the arrows.
-        maps = residual_maps(path, mixture, self.res_grid, t, extra_points=(dens_grid, quiver_grid))
+        maps = residual_maps(path, mixture, self.res_grid, self.values, extra_points=(dens_grid, quiver_grid),
+                             neighbours=self._neighbours())
         p, p_arrows = maps["density"]
         u = maps["field"][1]
         self.density.set_data(p)

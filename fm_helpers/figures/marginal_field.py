@@ -405,7 +405,7 @@ def irvine_figure(t: float = 0.5, schedule: Schedule | str = "CondOT") -> Figure
     path = GaussianPath(resolve_schedule(schedule))
     mixture = data.two_cities()
     x = np.asarray(data.CITIES["Irvine"], dtype=float)
-    values = path.at(t, single=True)  # evaluated once for every quantity below
+    values = path.schedule.at(t, single=True)  # evaluated once for every quantity below
     t = values.t
     towards = path.conditional_field(x[None, :], mixture.means, values)   # u_t(x | mu_k), the GPS towards each city
     weights = posterior_weights(path, mixture, x, values)
