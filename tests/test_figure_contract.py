@@ -4,7 +4,8 @@
 * a bad parameter (a t outside [0, 1] or NaN, an unknown schedule, an unknown name, a value outside a
   control's options or range) raises ValueError, in the constructor and in ``update``, and leaves the
   figure's parameters as they were;
-* the static player renders one distinct frame per (schedule, t) and restores the figure.
+* the static player renders one distinct frame per (schedule, t) and restores the figure;
+* a slider step (``update(t=...)``) checks t once and evaluates the schedule once (issue 8).
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from fm_helpers import learning  # noqa: E402
+import sys  # noqa: E402
+
+from fm_helpers import learning, schedules  # noqa: E402
 from fm_helpers.figures import CHAPTER_FIGURES, chapter_figure  # noqa: E402
 from fm_helpers.interactive import StaticPlayer  # noqa: E402
 from player_checks import check_player  # noqa: E402
@@ -119,3 +122,37 @@ def test_static_player_frames(chapter, tmp_path):
            if name != "t" and spec.get("static")}  # one setting (the figure's own) keeps this test quick
     player = check_player(figure, tmp_path, times=[0.0, 1.0], only=own)
     assert len(player.frames) == 3  # 0, 1 and the figure's own t = 0.5
+
+
+def _count_schedule_calls(monkeypatch) -> dict:
+    """Wrap the schedule's one evaluation path (``Schedule._evaluate``, behind ``at`` and every accessor) and
+    ``check_t`` (in every fm_helpers module that imported it by name) so that each call is counted."""
+    counts = {"evaluations": 0, "t checks": 0}
+    evaluate, check_t = schedules.Schedule._evaluate, schedules.check_t
+
+    def counted_evaluate(self, t):
+        counts["evaluations"] += 1
+        return evaluate(self, t)
+
+    def counted_check_t(*args, **kwargs):
+        counts["t checks"] += 1
+        return check_t(*args, **kwargs)
+
+    monkeypatch.setattr(schedules.Schedule, "_evaluate", counted_evaluate)
+    for name, module in list(sys.modules.items()):
+        if name.startswith("fm_helpers") and getattr(module, "check_t", None) is check_t:
+            monkeypatch.setattr(module, "check_t", counted_check_t)
+    return counts
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_a_slider_step_evaluates_the_schedule_once(chapter, monkeypatch):
+    """One t check and one schedule evaluation per step, at the ends too (chapter 5's differences in time
+    become one-sided there); the figure's drawing code takes its numbers from ``figure.values``."""
+    figure = figure_of(chapter)
+    counts = _count_schedule_calls(monkeypatch)
+    for t in (0.0, 0.55, 0.97, 1.0, 0.2):
+        for key in counts:
+            counts[key] = 0
+        figure.update(t=t)
+        assert counts == {"evaluations": 1, "t checks": 1}, f"{chapter}, a step to t = {t}: {counts}"
