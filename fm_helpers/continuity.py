@@ -18,7 +18,8 @@ import numpy as np
 from .paths import as_points
 from .schedules import ScheduleValues, check_t
 
-__all__ = ["divergence", "time_derivative", "time_stencil", "continuity_residual", "ContinuityCheck"]
+__all__ = ["divergence", "time_derivative", "time_stencil", "continuity_residual", "ContinuityCheck", "box_outflow",
+           "EXAMPLE_FIELDS"]
 
 
 def _check_step(h, name):
@@ -131,3 +132,38 @@ def continuity_residual(density: Callable, field: Callable, x, t, h_x: float = 1
                 * _checked_call(field, "field", points, time, points.shape))
 
     return ContinuityCheck(dp_dt=time_derivative(density, x, t, h_t), div_flux=divergence(flux, x, t, h_x))
+
+
+# -- divergence as net outflow (chapter 5) ------------------------------------------------
+
+def box_outflow(field, center, h: float, n: int = 32) -> float:
+    """Net outflow of a 2-D field through the edges of the square of side ``h`` centred at ``center``,
+    divided by the area h^2. As h -> 0 it tends to div v(center) (eq-divergence).
+
+    ``field(x)`` maps points (..., 2) to vectors (..., 2). Each edge is integrated with the
+    n-point Gauss-Legendre rule; the outward normals are +-e_1 and +-e_2.
+    """
+    center = np.asarray(center, dtype=float)
+    if center.shape != (2,):
+        raise ValueError(f"center must be one 2-D point of shape (2,), got shape {center.shape}")
+    if not (np.isfinite(h) and h > 0):
+        raise ValueError(f"h must be a positive side length, got {h!r}")
+    nodes, weights = np.polynomial.legendre.leggauss(n)
+    s = 0.5 * h * nodes                      # positions along an edge, relative to its midpoint
+    w = 0.5 * h * weights                    # quadrature weights for an edge of length h
+    half = 0.5 * h
+    right = center + np.stack([np.full(n, half), s], axis=1)
+    left = center + np.stack([np.full(n, -half), s], axis=1)
+    top = center + np.stack([s, np.full(n, half)], axis=1)
+    bottom = center + np.stack([s, np.full(n, -half)], axis=1)
+    outflow = (w @ field(right)[:, 0] - w @ field(left)[:, 0]
+               + w @ field(top)[:, 1] - w @ field(bottom)[:, 1])
+    return float(outflow / h**2)
+
+
+#: The three fields of the source/sink/rotation picture: name -> (formula, v(x)).
+EXAMPLE_FIELDS = {
+    "source": (r"$v(x) = x$", lambda x: x),
+    "sink": (r"$v(x) = -x$", lambda x: -x),
+    "rotation": (r"$v(x) = (-x_2,\ x_1)$", lambda x: np.stack([-x[..., 1], x[..., 0]], axis=-1)),
+}

@@ -14,7 +14,8 @@ import numpy as np
 
 from .paths import as_points
 
-__all__ = ["GaussianMixture", "two_cities", "eight_gaussians", "from_points", "CITIES", "square_grid", "rect_grid"]
+__all__ = ["GaussianMixture", "two_cities", "eight_gaussians", "from_points", "CITIES", "START", "square_grid",
+           "rect_grid"]
 
 #: Positions in units of 100 km east and north of San Diego (the noise is centred there).
 CITIES = {
@@ -23,6 +24,8 @@ CITIES = {
     "Los Angeles": (-0.97, 1.50),
     "Las Vegas": (1.92, 3.85),
 }
+#: Where the highlighted car of chapter 2 starts, x0: a house a little south-east of downtown San Diego.
+START = np.array([0.45, -0.6])
 
 
 #: The most draws ``GaussianMixture.sample`` makes in one call (16 bytes a draw in 2-D: 1.6 GB).

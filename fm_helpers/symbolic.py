@@ -32,6 +32,7 @@ __all__ = [
     "show_step",
     "FieldTable",
     "field_table",
+    "derivation_latex",
     "to_latex", "t", "x", "z", "eps", "X0", "Xt", "alpha", "beta", "u",
 ]
 
@@ -329,3 +330,42 @@ def field_table(schedules=None) -> FieldTable:
         a, b = s.expressions()
         rows.append((s.name, a, b, conditional_field_expression(s)))
     return FieldTable(tuple(rows))
+
+
+# -- a derivation as one display ----------------------------------------------------------
+
+_A, _B, _DA, _DB = sympy.symbols("alpha_t beta_t alphadot_t betadot_t", real=True)
+_DISPLAY_NAMES = {_A: r"\alpha_t", _B: r"\beta_t", _DA: r"\dot\alpha_t", _DB: r"\dot\beta_t",
+                  eps: r"\varepsilon", field_x: r"u_t(x \mid z)"}
+#: The reasons of ``condot_derivation`` typeset (the reason strings themselves are plain text).
+_REASONS = {
+    "general Gaussian path": r"\text{the field of any Gaussian path}",
+    "alpha_t = t, beta_t = 1 - t: d_alpha = 1, d_beta = -1":
+        r"\alpha_t = t,\ \beta_t = 1 - t,\ \dot\alpha_t = 1,\ \dot\beta_t = -1",
+    "common denominator 1 - t": r"\text{common denominator } 1 - t",
+    "simplify each coefficient": r"\text{simplify each coefficient}",
+    "one fraction": r"\text{one fraction}",
+    "at x = X_t = t z + (1 - t) epsilon": r"\text{at } x = X_t = t z + (1 - t)\varepsilon",
+    "factor 1 - t": r"\text{factor out } 1 - t",
+    "cancel 1 - t": r"\text{cancel } 1 - t",
+}
+
+
+def _display_latex(expr) -> str:
+    d_alpha, d_beta = sympy.Derivative(alpha, t), sympy.Derivative(beta, t)
+    if expr.has(d_alpha, d_beta, alpha, beta):
+        expr = expr.subs({d_alpha: _DA, d_beta: _DB}).subs({alpha: _A, beta: _B})
+    return sympy.latex(expr, symbol_names=_DISPLAY_NAMES)
+
+
+def derivation_latex(derivation: Derivation) -> str:
+    """The steps of a derivation as one LaTeX display: for each step a numbered line with its reason, then the
+    equation, indented. Narrow enough for the book's text column.
+
+    The expressions are sympy's own (only alpha(t), d/dt alpha(t), ... are shown as alpha_t, dot alpha_t).
+    """
+    rows = []
+    for i, step in enumerate(derivation.steps, 1):
+        reason = _REASONS.get(step.reason, r"\text{%s}" % step.reason.replace("_", " "))
+        rows.append(rf"& \text{{({i})}}\ {reason} \\ & \qquad {_display_latex(step.lhs)} = {_display_latex(step.rhs)}")
+    return r"\begin{aligned}" + r" \\[6pt] ".join(rows) + r"\end{aligned}"

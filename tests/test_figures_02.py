@@ -7,10 +7,10 @@ import pytest
 from matplotlib.figure import Figure
 
 from fm_helpers import data, symbolic
+from fm_helpers.data import START
 from fm_helpers.figures import chapter_figure
 from fm_helpers.figures.conditional_field import (
     ARROW_DT,
-    START,
     ConditionalFieldFigure,
     arrow_vectors,
     gps_overview_figure,

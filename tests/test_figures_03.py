@@ -10,7 +10,6 @@ from fm_helpers.figures.condot import (
     MAX_STARTS,
     CondOTFigure,
     beads_figure,
-    derivation_latex,
     offpath_speed_figure,
     straightness_figure,
     straightness_table,
@@ -181,6 +180,6 @@ def test_static_figures_and_derivation():
     assert isinstance(bars, Figure) and len(bars.axes[0].patches) == 2
     with pytest.raises(ValueError):
         straightness_figure({})
-    latex = derivation_latex(symbolic.condot_derivation())
+    latex = symbolic.derivation_latex(symbolic.condot_derivation())
     assert latex.count(r"\\[6pt]") == len(symbolic.condot_derivation().steps) - 1
     assert r"\dot\alpha_t" in latex and "d_alpha" not in latex and "alpha_t = t, beta_t" not in latex

@@ -11,9 +11,9 @@ from matplotlib.figure import Figure
 
 from fm_helpers import continuity, data, marginal, paths, schedules
 from fm_helpers.figures import chapter_figure
-from fm_helpers.figures.continuity import (DATASETS, ContinuityFigure, EXAMPLE_FIELDS, box_outflow,
-                                           density_trajectories_figure, divergence_examples_figure,
-                                           residual_maps)
+from fm_helpers.continuity import EXAMPLE_FIELDS, box_outflow
+from fm_helpers.figures.continuity import (DATASETS, ContinuityFigure, density_trajectories_figure,
+                                           divergence_examples_figure, residual_maps)
 from fm_helpers.interactive import StaticPlayer
 from player_checks import check_player  # noqa: E402
 

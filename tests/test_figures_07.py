@@ -16,7 +16,7 @@ from fm_helpers.figures.playground import (
     back_and_forth_figure,
     clock_scale_figure,
     routes_figure,
-    straightness_chart,
+    straightness_chart_figure,
 )
 from fm_helpers.sampling import conditional_straightness, marginal_routes, scale_and_clock
 from fm_helpers.schedules import check_schedule, schedule_from_text
@@ -176,10 +176,10 @@ def test_static_figures():
     assert isinstance(routes_figure(["CondOT", surprise], n_paths=3), Figure)
     assert isinstance(clock_scale_figure(["CondOT", surprise]), Figure)
     assert isinstance(back_and_forth_figure(n_paths=3), Figure)
-    chart = straightness_chart(["CondOT", "Cosine"], {"conditional": [1.0, 0.89], "marginal": [0.94, 0.90]})
+    chart = straightness_chart_figure(["CondOT", "Cosine"], {"conditional": [1.0, 0.89], "marginal": [0.94, 0.90]})
     assert isinstance(chart, Figure)
     np.testing.assert_allclose(chart.axes[0].lines[0].get_xdata(), [1.0, 0.89])
     with pytest.raises(ValueError):
-        straightness_chart([], {})
+        straightness_chart_figure([], {})
     with pytest.raises(ValueError):
-        straightness_chart(["CondOT"], {"conditional": [1.0, 0.9]})
+        straightness_chart_figure(["CondOT"], {"conditional": [1.0, 0.9]})

@@ -21,6 +21,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Circle
 
 from .. import data
+from ..data import START
 from ..paths import GaussianPath
 from ..schedules import Schedule, named_schedules
 from .base import COLORS, LiveFigure, resolve_schedule, schedule_styles
@@ -28,7 +29,6 @@ from .base import COLORS, LiveFigure, resolve_schedule, schedule_styles
 __all__ = [
     "ConditionalFieldFigure",
     "DESTINATIONS",
-    "START",
     "other_starts",
     "arrow_vectors",
     "gps_overview_figure",
@@ -37,8 +37,6 @@ __all__ = [
 
 #: The destinations the figure offers (keys of ``fm_helpers.data.CITIES``).
 DESTINATIONS = ("Los Angeles", "Las Vegas")
-#: The main car's start x0: a house a little south-east of downtown San Diego (units of 100 km).
-START = np.array([0.45, -0.6])
 #: Map extent: east from, east to, north from, north to (units of 100 km around San Diego).
 EXTENT = (-3.0, 4.0, -2.6, 5.0)
 #: Arrows show u * ARROW_DT: where a car would be ARROW_DT time units later at its current velocity.

@@ -8,8 +8,6 @@
   trajectories for each schedule, measured from the trajectories themselves.
 * ``offpath_speed_figure``: |u_t(x|z)| of the x-form field (eq-condot-field) against 1 - t, on and off the path.
 * ``beads_figure``: conditional paths of CondOT and Cosine with beads at equal time steps (the chapter's opening).
-* ``derivation_latex``: a sympy derivation of ``fm_helpers.symbolic`` as one display, each step numbered and
-  followed by its reason.
 
 Static figures are ``matplotlib.figure.Figure`` objects (no pyplot), to be the last expression of a cell.
 """
@@ -17,12 +15,11 @@ Static figures are ``matplotlib.figure.Figure`` objects (no pyplot), to be the l
 from __future__ import annotations
 
 import numpy as np
-import sympy
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from .. import data, symbolic
+from .. import data
 from ..marginal import marginal_field
 from ..paths import GaussianPath
 from ..sampling import (T_GRID, conditional_speeds, conditional_trajectories, defined_times, marginal_trajectories,
@@ -36,7 +33,6 @@ __all__ = [
     "straightness_figure",
     "offpath_speed_figure",
     "beads_figure",
-    "derivation_latex",
 ]
 
 _EXTENT = (-3.0, 4.0, -2.6, 5.0)  # east from, east to, north from, north to (100 km around San Diego)
@@ -150,47 +146,6 @@ def beads_figure(schedule_names=("CondOT", "Cosine"), n: int = 6, seed: int = 0)
     axes[0].set_ylabel("north (100 km)")
     axes[-1].legend(loc="lower right", fontsize=7)
     return fig
-
-
-# --------------------------------------------------------------------------------------
-# A derivation as one display
-# --------------------------------------------------------------------------------------
-
-_A, _B, _DA, _DB = sympy.symbols("alpha_t beta_t alphadot_t betadot_t", real=True)
-_DISPLAY_NAMES = {_A: r"\alpha_t", _B: r"\beta_t", _DA: r"\dot\alpha_t", _DB: r"\dot\beta_t",
-                  symbolic.eps: r"\varepsilon", symbolic.field_x: r"u_t(x \mid z)"}
-#: The reasons of ``symbolic.condot_derivation`` typeset (the reason strings themselves are plain text).
-_REASONS = {
-    "general Gaussian path": r"\text{the field of any Gaussian path}",
-    "alpha_t = t, beta_t = 1 - t: d_alpha = 1, d_beta = -1":
-        r"\alpha_t = t,\ \beta_t = 1 - t,\ \dot\alpha_t = 1,\ \dot\beta_t = -1",
-    "common denominator 1 - t": r"\text{common denominator } 1 - t",
-    "simplify each coefficient": r"\text{simplify each coefficient}",
-    "one fraction": r"\text{one fraction}",
-    "at x = X_t = t z + (1 - t) epsilon": r"\text{at } x = X_t = t z + (1 - t)\varepsilon",
-    "factor 1 - t": r"\text{factor out } 1 - t",
-    "cancel 1 - t": r"\text{cancel } 1 - t",
-}
-
-
-def _display_latex(expr) -> str:
-    d_alpha, d_beta = sympy.Derivative(symbolic.alpha, symbolic.t), sympy.Derivative(symbolic.beta, symbolic.t)
-    if expr.has(d_alpha, d_beta, symbolic.alpha, symbolic.beta):
-        expr = expr.subs({d_alpha: _DA, d_beta: _DB}).subs({symbolic.alpha: _A, symbolic.beta: _B})
-    return sympy.latex(expr, symbol_names=_DISPLAY_NAMES)
-
-
-def derivation_latex(derivation: symbolic.Derivation) -> str:
-    """The steps of a derivation as one LaTeX display: for each step a numbered line with its reason, then the
-    equation, indented. Narrow enough for the book's text column.
-
-    The expressions are sympy's own (only alpha(t), d/dt alpha(t), ... are shown as alpha_t, dot alpha_t).
-    """
-    rows = []
-    for i, step in enumerate(derivation.steps, 1):
-        reason = _REASONS.get(step.reason, r"\text{%s}" % step.reason.replace("_", " "))
-        rows.append(rf"& \text{{({i})}}\ {reason} \\ & \qquad {_display_latex(step.lhs)} = {_display_latex(step.rhs)}")
-    return r"\begin{aligned}" + r" \\[6pt] ".join(rows) + r"\end{aligned}"
 
 
 # --------------------------------------------------------------------------------------

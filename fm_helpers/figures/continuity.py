@@ -7,8 +7,6 @@
   its divergence (eq-divergence) and the net outflow through a small box.
 * ``density_trajectories_figure`` (static): a 1-D marginal path p_t(x) over (t, x) with
   trajectories of the marginal field and of the naive field drawn on it.
-* ``box_outflow``: the flux of a 2-D field through the edges of a small square, divided
-  by its area; it tends to the divergence as the square shrinks.
 """
 
 from __future__ import annotations
@@ -23,7 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from .. import data
-from ..continuity import divergence, time_derivative, time_stencil
+from ..continuity import EXAMPLE_FIELDS, box_outflow, divergence, time_derivative, time_stencil
 from ..data import GaussianMixture
 from ..marginal import marginal_density, marginal_field, naive_field
 from ..ode import integrate
@@ -36,8 +34,6 @@ __all__ = [
     "ContinuityFigure",
     "DATASETS",
     "residual_maps",
-    "box_outflow",
-    "EXAMPLE_FIELDS",
     "divergence_examples_figure",
     "density_trajectories_figure",
 ]
@@ -306,39 +302,6 @@ def _check_data(name) -> None:
 
 # --------------------------------------------------------------------------------------
 # Divergence as net outflow
-
-
-def box_outflow(field, center, h: float, n: int = 32) -> float:
-    """Net outflow of a 2-D field through the edges of the square of side ``h`` centred at ``center``,
-    divided by the area h^2. As h -> 0 it tends to div v(center) (eq-divergence).
-
-    ``field(x)`` maps points (..., 2) to vectors (..., 2). Each edge is integrated with the
-    n-point Gauss-Legendre rule; the outward normals are +-e_1 and +-e_2.
-    """
-    center = np.asarray(center, dtype=float)
-    if center.shape != (2,):
-        raise ValueError(f"center must be one 2-D point of shape (2,), got shape {center.shape}")
-    if not (np.isfinite(h) and h > 0):
-        raise ValueError(f"h must be a positive side length, got {h!r}")
-    nodes, weights = np.polynomial.legendre.leggauss(n)
-    s = 0.5 * h * nodes                      # positions along an edge, relative to its midpoint
-    w = 0.5 * h * weights                    # quadrature weights for an edge of length h
-    half = 0.5 * h
-    right = center + np.stack([np.full(n, half), s], axis=1)
-    left = center + np.stack([np.full(n, -half), s], axis=1)
-    top = center + np.stack([s, np.full(n, half)], axis=1)
-    bottom = center + np.stack([s, np.full(n, -half)], axis=1)
-    outflow = (w @ field(right)[:, 0] - w @ field(left)[:, 0]
-               + w @ field(top)[:, 1] - w @ field(bottom)[:, 1])
-    return float(outflow / h**2)
-
-
-#: The three fields of the source/sink/rotation picture: name -> (formula, v(x)).
-EXAMPLE_FIELDS = {
-    "source": (r"$v(x) = x$", lambda x: x),
-    "sink": (r"$v(x) = -x$", lambda x: -x),
-    "rotation": (r"$v(x) = (-x_2,\ x_1)$", lambda x: np.stack([-x[..., 1], x[..., 0]], axis=-1)),
-}
 
 
 def divergence_examples_figure(box_center=(0.9, 0.6), box_side: float = 0.6) -> Figure:

@@ -10,7 +10,7 @@
 The reader's controls (text fields for the formulas) are ``playground`` of the widget module; the
 checks of a formula pair are ``schedules.schedule_from_text``; the route computations are in ``sampling``.
 * Static figures (each returns a ``matplotlib.figure.Figure``): ``routes_figure``,
-  ``clock_scale_figure``, ``back_and_forth_figure`` and ``straightness_chart``.
+  ``clock_scale_figure``, ``back_and_forth_figure`` and ``straightness_chart_figure``.
 
 Nothing a reader types is evaluated as Python: formulas go through ``schedules.parse_formula``,
 which walks the syntax tree against a whitelist.
@@ -43,7 +43,7 @@ __all__ = [
     "routes_figure",
     "clock_scale_figure",
     "back_and_forth_figure",
-    "straightness_chart",
+    "straightness_chart_figure",
 ]
 
 
@@ -504,14 +504,14 @@ def back_and_forth_figure(n_paths: int = 10, data_name: str = "two cities") -> F
     return fig
 
 
-def straightness_chart(names, columns: dict) -> Figure:
+def straightness_chart_figure(names, columns: dict) -> Figure:
     """A dot plot of mean chord/arc (eq-07-chord-arc, eq-06-straightness): one row per schedule in ``names``,
     one marker per entry of ``columns`` (label -> one value per schedule), e.g. conditional routes and marginal
     trajectories on two data sets. Dots rather than bars, because the axis does not start at 0."""
     names = list(names)
     columns = {label: np.asarray(values, dtype=float) for label, values in columns.items()}
     if not names or not columns or any(v.shape != (len(names),) for v in columns.values()):
-        raise ValueError("straightness_chart needs schedule names and, per column, one value for each name")
+        raise ValueError("straightness_chart_figure needs schedule names and, per column, one value for each name")
     styles = [dict(marker="o", color=COLORS["conditional"], ms=7), dict(marker="s", color=COLORS["field"], ms=6),
               dict(marker="^", color=COLORS["accent"], ms=7), dict(marker="D", color=COLORS["noise"], ms=5)]
     y = np.arange(len(names))[::-1]
