@@ -146,8 +146,12 @@ def box_outflow(field, center, h: float, n: int = 32) -> float:
     center = np.asarray(center, dtype=float)
     if center.shape != (2,):
         raise ValueError(f"center must be one 2-D point of shape (2,), got shape {center.shape}")
-    if not (np.isfinite(h) and h > 0):
-        raise ValueError(f"h must be a positive side length, got {h!r}")
+    try:
+        valid = isinstance(h, numbers.Real) and not isinstance(h, bool) and math.isfinite(h) and h > 0
+    except OverflowError:  # an int too large for a float
+        valid = False
+    if not valid:
+        raise ValueError(f"h must be a positive side length, got {h!r:.40}")
     nodes, weights = np.polynomial.legendre.leggauss(n)
     s = 0.5 * h * nodes                      # positions along an edge, relative to its midpoint
     w = 0.5 * h * weights                    # quadrature weights for an edge of length h

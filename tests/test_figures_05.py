@@ -164,10 +164,11 @@ def test_divergence_examples_figure():
 
 
 def test_box_outflow_rejects_bad_input():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="center must be one 2-D point"):
         box_outflow(lambda x: x, (0.0, 0.0, 0.0), 0.1)
-    with pytest.raises(ValueError):
-        box_outflow(lambda x: x, (0.0, 0.0), 0.0)
+    for side in (0.0, -1.0, float("nan"), "0.1", None, True, 10**400):  # was TypeError or OverflowError for some
+        with pytest.raises(ValueError, match="h must be a positive side length"):
+            box_outflow(lambda x: x, (0.0, 0.0), side)
 
 
 # -- the 1-D picture ----------------------------------------------------------------------------
