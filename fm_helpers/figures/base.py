@@ -230,7 +230,7 @@ class LiveFigure:
     ``extra_controls``, each a dict with ``kind`` (``float``, ``int`` or ``choice``), ``description``,
     ``min``/``max``/``step`` or ``options``, and optionally ``static``: the finite list of values the
     book's kernel-free player renders. A control without ``static`` is live-only: the player keeps the
-    value the notebook set. Both ``fm_helpers.interactive.Explorer`` (ipywidgets) and
+    value the notebook set. Both the widget module's ``Explorer`` (ipywidgets) and
     ``StaticPlayer`` (the web page) are built from this declaration.
     """
 

@@ -1,4 +1,4 @@
-"""Chapter 9's interactive figure: one set of noise samples carried to the two cities by three samplers.
+"""Chapter 9's live figure: one set of noise samples carried to the two cities by three samplers.
 
 ``DiffusionFigure`` shows, at time t, where 400 samples from N(0, I) are when they follow the probability-flow
 ODE, the stochastic differential equation of eq-09-sde with noise level g (Euler-Maruyama), or DDIM, over the
