@@ -1,6 +1,8 @@
 """The continuity equation: finite-difference operators, the marginal pair satisfies it, the naive one does not,
 and integrating the marginal field carries noise to the data."""
 
+import math
+
 import numpy as np
 import pytest
 from fm_cases import over_schedules
@@ -120,3 +122,34 @@ def test_integrating_the_naive_field_does_not():
     # two cities: the mean lies nearer Las Vegas, so (almost) everything is counted there instead of 30 / 70
     masses, _ = masses_and_means(mixture, x1)
     assert masses[0] < 0.05
+
+
+# -- divergence as net outflow (moved with box_outflow from the chapter 5 figure module) -------------
+
+def test_box_outflow_tends_to_the_divergence():
+    def v(x):
+        return np.stack([x[..., 0] ** 2 * x[..., 1], np.cos(x[..., 0]) * np.sin(x[..., 1])], axis=-1)
+
+    center = np.array([0.5, 1.0])
+    exact = 2 * 0.5 * 1.0 + math.cos(0.5) * math.cos(1.0)
+    errors = [abs(continuity.box_outflow(v, center, h) - exact) for h in (0.4, 0.2, 0.1)]
+    assert errors[-1] < 1e-3
+    assert errors[0] / errors[1] == pytest.approx(4.0, rel=0.05)  # second order in h
+    numeric = continuity.divergence(lambda x, t: v(x), center, 0.0)
+    assert numeric == pytest.approx(exact, rel=1e-7)
+
+
+@pytest.mark.parametrize("name,expected", [("source", 2.0), ("sink", -2.0), ("rotation", 0.0)])
+def test_example_fields(name, expected):
+    _, v = continuity.EXAMPLE_FIELDS[name]
+    points = np.random.default_rng(0).normal(size=(20, 2))
+    assert np.allclose(continuity.divergence(lambda x, t: v(x), points, 0.0), expected, atol=1e-8)
+    assert continuity.box_outflow(v, (0.3, -0.7), 0.5) == pytest.approx(expected, abs=1e-10)  # linear fields: exact
+
+
+def test_box_outflow_rejects_bad_input():
+    with pytest.raises(ValueError, match="center must be one 2-D point"):
+        continuity.box_outflow(lambda x: x, (0.0, 0.0, 0.0), 0.1)
+    for side in (0.0, -1.0, float("nan"), "0.1", None, True, 10**400):  # was TypeError or OverflowError for some
+        with pytest.raises(ValueError, match="h must be a positive side length"):
+            continuity.box_outflow(lambda x: x, (0.0, 0.0), side)

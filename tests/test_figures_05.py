@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from statistics import NormalDist
 
 import numpy as np
@@ -11,7 +10,6 @@ from matplotlib.figure import Figure
 
 from fm_helpers import continuity, data, marginal, paths, schedules
 from fm_helpers.figures import chapter_figure
-from fm_helpers.continuity import EXAMPLE_FIELDS, box_outflow
 from fm_helpers.figures.continuity import (DATASETS, ContinuityFigure, density_trajectories_figure,
                                            divergence_examples_figure, residual_maps)
 from fm_helpers.interactive import StaticPlayer
@@ -131,27 +129,6 @@ def test_static_player_frames(figure, tmp_path):
 
 # -- divergence as net outflow ---------------------------------------------------------------
 
-def test_box_outflow_tends_to_the_divergence():
-    def v(x):
-        return np.stack([x[..., 0] ** 2 * x[..., 1], np.cos(x[..., 0]) * np.sin(x[..., 1])], axis=-1)
-
-    center = np.array([0.5, 1.0])
-    exact = 2 * 0.5 * 1.0 + math.cos(0.5) * math.cos(1.0)
-    errors = [abs(box_outflow(v, center, h) - exact) for h in (0.4, 0.2, 0.1)]
-    assert errors[-1] < 1e-3
-    assert errors[0] / errors[1] == pytest.approx(4.0, rel=0.05)  # second order in h
-    numeric = continuity.divergence(lambda x, t: v(x), center, 0.0)
-    assert numeric == pytest.approx(exact, rel=1e-7)
-
-
-@pytest.mark.parametrize("name,expected", [("source", 2.0), ("sink", -2.0), ("rotation", 0.0)])
-def test_example_fields(name, expected):
-    _, v = EXAMPLE_FIELDS[name]
-    points = np.random.default_rng(0).normal(size=(20, 2))
-    assert np.allclose(continuity.divergence(lambda x, t: v(x), points, 0.0), expected, atol=1e-8)
-    assert box_outflow(v, (0.3, -0.7), 0.5) == pytest.approx(expected, abs=1e-10)  # linear fields: exact
-
-
 def test_divergence_examples_figure():
     fig = divergence_examples_figure()
     assert isinstance(fig, Figure)
@@ -161,14 +138,6 @@ def test_divergence_examples_figure():
         assert f"div $v$ = {value}" in title
         assert f"outflow / area = {value}" in title
     assert all(ax.get_xlabel() and ax.get_ylabel() for ax in fig.axes)
-
-
-def test_box_outflow_rejects_bad_input():
-    with pytest.raises(ValueError, match="center must be one 2-D point"):
-        box_outflow(lambda x: x, (0.0, 0.0, 0.0), 0.1)
-    for side in (0.0, -1.0, float("nan"), "0.1", None, True, 10**400):  # was TypeError or OverflowError for some
-        with pytest.raises(ValueError, match="h must be a positive side length"):
-            box_outflow(lambda x: x, (0.0, 0.0), side)
 
 
 # -- the 1-D picture ----------------------------------------------------------------------------
