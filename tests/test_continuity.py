@@ -153,3 +153,20 @@ def test_box_outflow_rejects_bad_input():
     for side in (0.0, -1.0, float("nan"), "0.1", None, True, 10**400):  # was TypeError or OverflowError for some
         with pytest.raises(ValueError, match="h must be a positive side length"):
             continuity.box_outflow(lambda x: x, (0.0, 0.0), side)
+
+
+@pytest.mark.parametrize("t", [0.0, 0.00005, 0.5, 0.99995, 1.0])
+def test_time_derivative_asks_for_the_density_exactly_at_time_stencil(t):
+    """A caller that evaluates its schedule at ``time_stencil(t, h)`` beforehand (chapter 5's figure) finds every
+    time ``time_derivative`` asks for among them; the stencil stays inside [0, 1]."""
+    asked = []
+
+    def density(x, s):
+        asked.append(s)
+        return np.exp(-s) * np.ones(x.shape[:-1])
+
+    h = 1e-4
+    slope = continuity.time_derivative(density, np.zeros((3, 2)), t, h)
+    assert asked == list(continuity.time_stencil(t, h))
+    assert all(0.0 <= s <= 1.0 for s in asked)
+    np.testing.assert_allclose(slope, -np.exp(-t), rtol=1e-7)  # d/dt e^{-t}, second order in h

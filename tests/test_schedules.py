@@ -146,3 +146,28 @@ def test_at_for_a_float_and_for_an_array_agree_to_a_few_ulps(schedule):
         assert isinstance(single.alpha, float) and isinstance(single.a, float)
         for name in ("alpha", "beta", "d_alpha", "d_beta", "beta_d_beta", "a", "b"):
             np.testing.assert_array_max_ulp(getattr(single, name), getattr(values, name)[8 * i], maxulp=4)
+
+
+@over_schedules
+def test_split_gives_each_time_the_values_of_its_own_evaluation(schedule):
+    """``split`` of an array evaluation equals ``at`` of each time on its own (to a few ulps), without evaluating."""
+    times = np.array([0.0, 0.3, 0.77, 1.0])
+    parts = schedule.at(times).split()
+    assert [p.t for p in parts] == times.tolist()
+    for part, t in zip(parts, times):
+        single = schedule.at(float(t))
+        assert isinstance(part.alpha, float) and part.schedule is schedule
+        for name in ("alpha", "beta", "beta_d_beta"):
+            np.testing.assert_array_max_ulp(getattr(part, name), getattr(single, name), maxulp=4)
+        assert part.derivatives_defined == single.derivatives_defined
+        if single.derivatives_defined:
+            for name in ("d_alpha", "d_beta"):
+                np.testing.assert_array_max_ulp(getattr(part, name), getattr(single, name), maxulp=4)
+
+
+def test_derivatives_defined_marks_linear_vp_at_one():
+    """LinearVP's d_beta = -t / sqrt(1 - t^2) is infinite at t = 1 and only there; CondOT's derivatives are constants."""
+    times = np.array([0.0, 0.5, 0.999, 1.0])
+    assert schedules.LinearVP().at(times).derivatives_defined.tolist() == [True, True, True, False]
+    assert schedules.CondOT().at(times).derivatives_defined.tolist() == [True] * 4
+    assert schedules.LinearVP().at(1.0).derivatives_defined is False
