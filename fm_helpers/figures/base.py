@@ -171,6 +171,9 @@ class Snapshot:
     def _repr_png_(self):
         return self.png, {"width": self.width, "height": self.height}
 
+    def __repr__(self) -> str:  # the text a notebook stores beside the image: no module path, no memory address
+        return f"<snapshot of a live figure, {self.width} x {self.height} px>"
+
 
 def use_retina_display() -> None:
     """Show matplotlib figures in IPython as ``retina_png`` (a 2x image at 1x size; still a plain PNG).
