@@ -11,8 +11,6 @@ from fm_helpers.figures.condot import (
     CondOTFigure,
     beads_figure,
     offpath_speed_figure,
-    straightness_figure,
-    straightness_table,
 )
 from fm_helpers.sampling import (
     T_GRID,
@@ -23,7 +21,6 @@ from fm_helpers.sampling import (
     speed_ratio,
 )
 from fm_helpers.sampling import straightness as chord_arc_ratio
-from fm_helpers.interactive import StaticPlayer
 from player_checks import check_player  # noqa: E402
 from fm_helpers.marginal import marginal_field
 from fm_helpers.paths import GaussianPath
@@ -162,24 +159,9 @@ def test_speeds_and_their_ratio():
         np.testing.assert_allclose(conditional_speeds(schedule, eps, z, ts), np.linalg.norm(fd, axis=-1), rtol=1e-6)
 
 
-def test_straightness_table_and_reparametrised_schedules():
-    schedules = {name: named_schedules()[name] for name in ("CondOT", "Polynomial(n=2)")}
-    table = straightness_table(data.two_cities(), n=30, steps=40, schedules=schedules)
-    assert table["CondOT"]["conditional"] == pytest.approx(1.0)
-    assert table["CondOT"]["speed_ratio"] == pytest.approx(1.0)
-    assert 0.5 < table["CondOT"]["marginal"] < 1.0
-    # Polynomial(2) runs CondOT on the clock t^2: the same marginal trajectories, the same end points
-    np.testing.assert_allclose(table["Polynomial(n=2)"]["marginal_end"], table["CondOT"]["marginal_end"], atol=2e-3)
-    assert table["Polynomial(n=2)"]["marginal"] == pytest.approx(table["CondOT"]["marginal"], abs=1e-3)
-
-
 def test_static_figures_and_derivation():
     assert isinstance(beads_figure(), Figure)
     assert isinstance(offpath_speed_figure([0.0, 0.0], [1.92, 3.85], [0.3, -1.0]), Figure)
-    bars = straightness_figure({"conditional": {"CondOT": 1.0, "Cosine": 0.9}})
-    assert isinstance(bars, Figure) and len(bars.axes[0].patches) == 2
-    with pytest.raises(ValueError):
-        straightness_figure({})
     latex = symbolic.derivation_latex(symbolic.condot_derivation())
     assert latex.count(r"\\[6pt]") == len(symbolic.condot_derivation().steps) - 1
     assert r"\dot\alpha_t" in latex and "d_alpha" not in latex and "alpha_t = t, beta_t" not in latex

@@ -26,12 +26,6 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.i
 HIDDEN_TAGS = {"hide-input", "remove-input", "remove-cell"}
 #: Names a cell may use without defining them: Python's builtins and what IPython puts in every namespace.
 PROVIDED = set(dir(builtins)) | {"display", "get_ipython"}
-#: Non-figure helpers still imported from fm_helpers.figures, each with the reason it has not moved.
-NOT_YET_MOVED = {
-    # used only by chapter 3's straightness table (Fig 3.3), which is being reworked; moves to
-    # fm_helpers.sampling if a chapter keeps using it
-    ("03_condot", "straightness_table"),
-}
 
 _transform = TransformerManager().transform_cell
 
@@ -122,5 +116,5 @@ def test_no_visible_cell_of_imports_only(notebook):
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebooks_import_only_figures_from_the_figures_package(notebook):
     wrong = [f"{module}:{name or '(module)'}" for module, name in figure_imports(notebook)
-             if (notebook.stem, name) not in NOT_YET_MOVED and not (name and is_figure(module, name))]
+             if not (name and is_figure(module, name))]
     assert wrong == []

@@ -4,8 +4,6 @@
   conditional paths psi_t(eps|z) (eq-flow) or the marginal paths obtained by integrating the marginal
   field (eq-marginal-field), with the current points and their velocities, a panel of the speed |u|
   against t, and the measured straightness.
-* ``straightness_table`` / ``straightness_figure``: chord length / arc length of conditional and marginal
-  trajectories for each schedule, measured from the trajectories themselves.
 * ``offpath_speed_figure``: |u_t(x|z)| of the x-form field (eq-condot-field) against 1 - t, on and off the path.
 * ``beads_figure``: conditional paths of CondOT and Cosine with beads at equal time steps (the chapter's opening).
 
@@ -29,8 +27,6 @@ from .base import COLORS, SCHEDULE_STYLES, LiveFigure, resolve_schedule, schedul
 
 __all__ = [
     "CondOTFigure",
-    "straightness_table",
-    "straightness_figure",
     "offpath_speed_figure",
     "beads_figure",
 ]
@@ -39,60 +35,6 @@ _EXTENT = (-3.0, 4.0, -2.6, 5.0)  # east from, east to, north from, north to (10
 MAX_STARTS = 12
 #: RK4 steps for marginal trajectories
 MARGINAL_STEPS = 100
-_HATCHES = ("", "//", "..", "xx")
-
-
-# --------------------------------------------------------------------------------------
-# Measuring straightness and speed: ``fm_helpers.sampling``
-# --------------------------------------------------------------------------------------
-
-def straightness_table(mixture: data.GaussianMixture | None = None, n: int = 400, seed: int = 0,
-                       steps: int = MARGINAL_STEPS, schedules: dict | None = None) -> dict[str, dict]:
-    """Measured straightness of each schedule's trajectories from n noise samples.
-
-    For each schedule: ``conditional`` = mean chord/arc of psi_t(eps|z) with z drawn independently from the
-    mixture, ``speed_ratio`` = median over those paths of max speed / min speed, and ``marginal`` = mean
-    chord/arc of the trajectories of the marginal field started from the same eps (RK4, ``steps`` steps);
-    ``marginal_end`` holds their end points X_1, shape (n, d).
-    """
-    mixture = data.two_cities() if mixture is None else mixture
-    schedules = named_schedules() if schedules is None else schedules
-    rng = np.random.default_rng(seed)
-    eps = rng.standard_normal((n, mixture.dim))
-    z = mixture.sample(n, rng)
-    table = {}
-    for name, schedule in schedules.items():
-        cond = conditional_trajectories(schedule, eps, z)
-        _, marg = marginal_trajectories(schedule, mixture, eps, steps)
-        table[name] = {
-            "conditional": float(straightness(cond).mean()),
-            "speed_ratio": float(np.median(speed_ratio(conditional_speeds(schedule, eps, z)))),
-            "marginal": float(straightness(marg).mean()),
-            "marginal_end": marg[-1],
-        }
-    return table
-
-
-def straightness_figure(columns: dict[str, dict[str, float]]) -> Figure:
-    """A grouped bar chart of mean chord/arc per schedule; ``columns`` maps a bar label to {schedule: value}."""
-    if not columns:
-        raise ValueError("straightness_figure needs at least one column of values, e.g. {'conditional': {...}}")
-    names = list(next(iter(columns.values())))
-    fig = Figure(figsize=(7.5, 3.4), dpi=100, layout="constrained")
-    ax = fig.add_subplot()
-    width = 0.8 / len(columns)
-    colors = [COLORS["conditional"], COLORS["field"], COLORS["accent"], COLORS["noise"]]
-    for j, (label, values) in enumerate(columns.items()):
-        xs = np.arange(len(names)) + (j - (len(columns) - 1) / 2) * width
-        heights = [values[name] for name in names]
-        bars = ax.bar(xs, heights, width * 0.92, label=label, color=colors[j % len(colors)],
-                      hatch=_HATCHES[j % len(_HATCHES)], edgecolor="white", linewidth=0.5)
-        ax.bar_label(bars, labels=[f"{h:.3f}" for h in heights], fontsize=7, padding=2)
-    ax.set(xticks=np.arange(len(names)), xticklabels=names, ylim=(0, 1.22), yticks=np.linspace(0, 1, 6),
-           ylabel="mean chord length / arc length",
-           xlabel="schedule", title="How straight are the trajectories? (1 = a straight segment)")
-    ax.legend(loc="upper center", ncols=len(columns), fontsize=8, frameon=False)
-    return fig
 
 
 def offpath_speed_figure(x_off, z, eps, schedules: dict | None = None) -> Figure:
