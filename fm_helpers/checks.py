@@ -21,7 +21,7 @@ import numpy as np
 import sympy
 
 from . import marginal, ode, sampling, schedules
-from .data import GaussianMixture
+from .data import GaussianMixture, from_points
 from .paths import GaussianPath
 
 __all__ = [
@@ -30,6 +30,8 @@ __all__ = [
     "route_follows_flow", "velocity_matches_flow", "same_routes_on_new_clock", "monte_carlo_field",
     "continuity_holds", "pushforward", "solver_orders", "clock_change", "stiffness",
     "one_way_straightness", "change_of_schedule_field", "change_of_schedule_routes", "loss_gap",
+    "ddpm_noise_rate", "score_matches_log_density", "denoiser_matches_components", "field_from_predictions",
+    "fokker_planck_holds", "marginals_match", "ddim_exact_for_point_mass",
 ]
 
 
@@ -408,6 +410,173 @@ def loss_gap(models: dict, conditional_target, marginal_target, x, t, constant: 
     return _result("L_CFM - L_FM against C", worst, threshold, "standard errors", gaps=gaps)
 
 
+# -- chapter 9: diffusion's coordinates ------------------------------------------------------------
+
+def ddpm_noise_rate(noise_rate: Callable, schedule: schedules.Schedule, n_steps: int = 1000, t_min: float = 0.1,
+                    threshold: float = 1e-4) -> CheckResult:
+    """``noise_rate(t)``, the claimed g_bar_t^2 of the forward SDE (eq-09-forward-sde), integrated over each step
+    of DDPM's discrete schedule of the VP ``schedule``, equals -log(1 - b_i) with b_i = 1 - abar_i / abar_{i-1}
+    and abar_i = alpha_{t_i}^2 at the times t_i = 1 - i / n_steps.
+
+    The integral is the midpoint rule g_bar^2(t_mid) h. Error: the largest |-log(1 - b_i) / (g_bar^2 h) - 1|
+    over the steps with t_mid > ``t_min`` (the rate is infinite at t = 0). Threshold 1e-4: the midpoint
+    rule's relative error is h^2 |d^2 g_bar^2 / dt^2| / (24 g_bar^2), below 1e-5 there for the book's VP
+    schedules at n = 1000, while a rate with the factor 2 forgotten misses by 1, one 1 % off by 1e-2.
+    """
+    times = 1 - np.arange(n_steps + 1) / n_steps
+    a_bar = schedule.alpha(times) ** 2
+    b = 1 - a_bar[1:] / a_bar[:-1]
+    t_mid = 0.5 * (times[1:] + times[:-1])
+    away = t_mid > t_min
+    rate = np.array([noise_rate(s) for s in t_mid[away]], dtype=float)
+    error = np.max(np.abs(-np.log1p(-b[away]) / (rate / n_steps) - 1))
+    return _result(f"DDPM's b_i against the noise rate ({n_steps} steps)", error, threshold, "relative")
+
+
+def _worst_relative(candidate: Callable, expected: Callable, places: dict) -> float:
+    """max over times and places of |candidate - expected| / (1 + |expected|), entry by entry."""
+    worst = 0.0
+    for t, xs in places.items():
+        truth = expected(xs, t)
+        worst = max(worst, np.max(np.abs(candidate(xs, t) - truth) / (1 + np.abs(truth))))
+    return worst
+
+
+def score_matches_log_density(score: Callable, log_density: Callable, places: dict, h: float = 1e-5,
+                              threshold: float = 1e-6) -> CheckResult:
+    """``score(x, t)`` equals central differences of ``log_density(x, t)`` (eq-09-score) at the points
+    ``places[t]`` (shape (N, d)) for every time t in ``places``.
+
+    Error: the largest difference relative to 1 + |difference quotient|. Threshold 1e-6: the quotient is
+    exact up to h^2/6 times a third derivative of log p_t plus rounding of about 1e-16 |log p_t| / h, both
+    below 1e-7 at h = 1e-5 even 30 units from the data; a score 1 % off misses by 1e-2 wherever it is not
+    tiny, a score of the wrong sign or one that ignores the posterior (a single Gaussian) by order one.
+    """
+    def differences(xs, t):
+        steps = h * np.eye(xs.shape[-1])
+        return np.stack([(log_density(xs + e, t) - log_density(xs - e, t)) / (2 * h) for e in steps], axis=-1)
+
+    return _result("score against d log p_t / dx", _worst_relative(score, differences, places), threshold,
+                   "relative")
+
+
+def denoiser_matches_components(denoiser: Callable, path: GaussianPath, mixture: GaussianMixture, places: dict,
+                                threshold: float = 1e-10) -> CheckResult:
+    """``denoiser(x, t)`` equals E[z | x] assembled from chapter 4's posterior weights p(k | x, t) and each
+    component's posterior mean mu_k + alpha_t s_k^2 / v_k (x - alpha_t mu_k) (eq-mixture-posterior,
+    eq-09-mixture-views), at the points ``places[t]`` for every time t in ``places``.
+
+    For Tweedie's form (x + beta_t^2 s_t(x)) / alpha_t the two sides share only the weights. Error: the
+    largest difference relative to 1 + |E[z | x]|. Threshold 1e-10: the forms differ by rounding, amplified
+    by 1 / alpha_t (20 for CondOT at t = 0.05, 400 for Polynomial(2)); Tweedie with beta_t in place of
+    beta_t^2, or a denoiser 1 % off, misses by 1e-2 or more.
+    """
+    def from_components(xs, t):
+        a, b = path.schedule.alpha(t), path.schedule.beta(t)
+        gain = a * mixture.stds**2 / (a**2 * mixture.stds**2 + b**2)                         # (K,)
+        per_component = mixture.means[:, None, :] + gain[:, None, None] * (xs - a * mixture.means[:, None, :])
+        return np.einsum("nk,knd->nd", marginal.posterior_weights(path, mixture, xs, t), per_component)
+
+    return _result("E[z | x] against the components' posterior means",
+                   _worst_relative(denoiser, from_components, places), threshold, "relative")
+
+
+def field_from_predictions(field: Callable, denoiser: Callable, score: Callable, schedule: schedules.Schedule,
+                           places: dict, threshold: float = 1e-10) -> CheckResult:
+    """``field(x, t)`` equals d_alpha_t E[z | x] + d_beta_t E[eps | x] (eq-09-field-from-predictions), with
+    E[z | x] = ``denoiser(x, t)`` and d_beta_t E[eps | x] = -(beta_t d_beta_t) s_t(x) from ``score(x, t)``
+    (finite at t = 1 where d_beta_1 may be infinite), at the points ``places[t]`` for every t in ``places``.
+
+    Error: the largest difference relative to 1 + |field|. Threshold 1e-10 (rounding of two code paths
+    that share only the posterior weights); a field scaled by 1.01 misses by 1e-2, a denoiser 5 % off by
+    about 1e-1, a score of the wrong sign or a forgotten noise term by order one.
+    """
+    def predicted(xs, t):
+        return schedule.d_alpha(t) * denoiser(xs, t) - schedule.beta_d_beta(t) * score(xs, t)
+
+    return _result("u_t against d_alpha E[z|x] + d_beta E[eps|x]", _worst_relative(field, predicted, places),
+                   threshold, "relative")
+
+
+def fokker_planck_holds(density: Callable, drift: Callable, noise_level: float, points, t: float,
+                        h_laplacian: float = 1e-3, threshold: float = 1e-4) -> CheckResult:
+    """(p_t, ``drift``) satisfies the Fokker-Planck equation of dX = drift dt + g dW (eq-09-fokker-planck):
+    dp/dt + div(p drift) - (g^2 / 2) Laplacian p = 0 at ``points``, all three terms by central differences
+    of ``density`` alone (steps 1e-4 for the first two, ``h_laplacian`` for the Laplacian).
+
+    Error: the largest |residual| relative to the largest |dp/dt|. Threshold 1e-4: the differences' errors
+    are of order h^2 (below 1e-5 on the two cities for g <= 2); a drift without its score term leaves
+    (g^2 / 2) Laplacian p, a tenth of dp/dt at g = 0.5, and a score of the wrong sign twice that.
+    """
+    from .continuity import continuity_residual
+
+    points = np.asarray(points, dtype=float)
+    continuity = continuity_residual(density, drift, points, t)
+    centre = density(points, t)
+    laplacian = sum((density(points + e, t) - 2 * centre + density(points - e, t)) / h_laplacian**2
+                    for e in h_laplacian * np.eye(points.shape[-1]))
+    residual = continuity.residual - noise_level**2 / 2 * laplacian
+    error = np.max(np.abs(residual)) / np.max(np.abs(continuity.dp_dt))
+    return _result(f"Fokker-Planck residual at g = {noise_level:g}, t = {t:g}", error, threshold, "relative")
+
+
+def _poisson_quantile(mean: float, tail: float) -> int:
+    """The smallest k with P(N > k) <= tail for N ~ Poisson(mean)."""
+    k, term = 0, np.exp(-mean)
+    below = term
+    while 1 - below > tail:
+        k += 1
+        term *= mean / k
+        below += term
+    return k
+
+
+def marginals_match(groups: dict, exact_sample: Callable, rng: np.random.Generator, null_draws: int = 200,
+                    false_alarm: float = 0.01, tail: float = 0.01) -> CheckResult:
+    """Groups of a sampler's points have the law p_t: ``groups[t]`` (shape (G, n, d)) are compared by the
+    energy distance (eq-06-energy-distance) with n fresh exact samples ``exact_sample(t, n, rng)`` each.
+
+    A comparison raises an alarm when its distance exceeds the (1 - ``false_alarm``) quantile of the
+    distances between two exact samples of n points (``null_draws`` pairs: a parametric bootstrap). Error:
+    the number of alarms. Threshold: the smallest count that a correct sampler exceeds with probability
+    at most ``tail`` (alarms are then nearly Poisson with mean G T false_alarm over T times): 2 for 6 groups
+    at 3 times. A sampler collapsing on the data mean (the naive field), or an SDE without its score term at
+    g = 2, raises an alarm in nearly every comparison at n = 250.
+    """
+    alarms, limits = {}, {}
+    for t, at_t in groups.items():
+        at_t = np.asarray(at_t, dtype=float)
+        n = at_t.shape[1]
+        null = [sampling.energy_distance(exact_sample(t, n, rng), exact_sample(t, n, rng)) for _ in range(null_draws)]
+        limits[t] = float(np.quantile(null, 1 - false_alarm))
+        alarms[t] = int(sum(sampling.energy_distance(group, exact_sample(t, n, rng)) > limits[t] for group in at_t))
+    comparisons = sum(len(at_t) for at_t in groups.values())
+    allowed = _poisson_quantile(comparisons * false_alarm, tail)
+    return _result(f"energy test against exact samples ({comparisons} comparisons)", sum(alarms.values()),
+                   allowed, "alarms", alarms=alarms, limits=limits)
+
+
+def ddim_exact_for_point_mass(sampler: Callable, path: GaussianPath, point, starts, ends=(0.3, 0.7, 1.0),
+                              threshold: float = 1e-12) -> CheckResult:
+    """One step of ``sampler(path, mixture, x0, t0, t1, steps)`` (DDIM) from t = 0 lands on the exact flow
+    alpha_t m + beta_t x0 of data that is the single point ``point`` = m, at every end time t in ``ends``
+    (thm-09-ddim-euler).
+
+    Error: the largest distance relative to the largest |exact position|. Threshold 1e-12 (rounding); a
+    step that re-noises with beta_t or alpha_t of the start instead of the end misses by order one, and an
+    Euler step in t by order one for every schedule but CondOT.
+    """
+    m = np.asarray(point, dtype=float)
+    starts = np.asarray(starts, dtype=float)
+    single_point = from_points(m[None])
+    worst, scale = 0.0, 0.0
+    for end in ends:
+        exact = path.flow(starts, m, end)
+        worst = max(worst, np.max(np.abs(sampler(path, single_point, starts, 0.0, end, 1)[-1] - exact)))
+        scale = max(scale, np.max(np.abs(exact)))
+    return _result("one DDIM step against the flow of a point mass", worst / scale, threshold, "relative")
+
+
 # -- which chapter checks what ---------------------------------------------------------------------
 
 CHECKS_BY_CHAPTER = {
@@ -419,5 +588,6 @@ CHECKS_BY_CHAPTER = {
     6: ("pushforward", "solver_orders", "clock_change", "same_routes_on_new_clock", "stiffness"),
     7: ("one_way_straightness", "velocity_matches_flow", "change_of_schedule_field", "change_of_schedule_routes"),
     8: ("loss_gap",),
-    9: (),  # chapter 9 (in preparation): add its checks here, with a planted fault in the test
+    9: ("ddpm_noise_rate", "score_matches_log_density", "denoiser_matches_components", "field_from_predictions",
+        "fokker_planck_holds", "marginals_match", "ddim_exact_for_point_mass", "solver_orders"),
 }

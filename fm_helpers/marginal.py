@@ -124,6 +124,21 @@ def _blocks(n_rows: int, n_components: int):
         yield slice(start, min(start + step, n_rows))
 
 
+def _mix_affine(comps: _Components, table: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """sum_k p(k | x, t) (c_k x + b_k) for the (K, 1 + d) table [c_k, b_k], one block of rows at a time.
+
+    The marginal field and chapter 9's score, denoiser and noise prediction are all of this form.
+    """
+    flat = x.reshape(-1, x.shape[-1])
+    out = np.empty_like(flat)
+    for rows in _blocks(flat.shape[0], comps.mixture.n_components):
+        unnorm, _ = comps.unnormalised_block(flat[rows])
+        mixed = unnorm @ table
+        mixed /= unnorm.sum(axis=1)[:, None]
+        out[rows] = mixed[:, :1] * flat[rows] + mixed[:, 1:]
+    return out.reshape(x.shape)
+
+
 def log_marginal_density(path: GaussianPath, mixture: GaussianMixture, x, t) -> np.ndarray:
     """log p_t(x) for p_t(x) = sum_k w_k N(x; alpha_t mu_k, v_k I) (eq-marginal-path), shape (...)."""
     x = _check_inputs(path, mixture, x)
@@ -161,15 +176,7 @@ def marginal_field(path: GaussianPath, mixture: GaussianMixture, x, t) -> np.nda
     """
     x = _check_inputs(path, mixture, x)
     comps = _Components(_values_at(path, t), mixture)
-    table = comps.field_table()
-    flat = x.reshape(-1, x.shape[-1])
-    out = np.empty_like(flat)
-    for rows in _blocks(flat.shape[0], mixture.n_components):
-        unnorm, _ = comps.unnormalised_block(flat[rows])
-        mixed = unnorm @ table
-        mixed /= unnorm.sum(axis=1)[:, None]
-        out[rows] = mixed[:, :1] * flat[rows] + mixed[:, 1:]
-    return out.reshape(x.shape)
+    return _mix_affine(comps, comps.field_table(), x)
 
 
 def naive_field(path: GaussianPath, mixture: GaussianMixture, x, t) -> np.ndarray:
@@ -220,15 +227,7 @@ def _posterior_affine(path: GaussianPath, mixture: GaussianMixture, x, t, coeffi
     x = _check_inputs(path, mixture, x)
     values = _values_at(path, t)
     comps = _Components(values, mixture)
-    table = coefficients(comps, values.beta)
-    flat = x.reshape(-1, x.shape[-1])
-    out = np.empty_like(flat)
-    for rows in _blocks(flat.shape[0], mixture.n_components):
-        unnorm, _ = comps.unnormalised_block(flat[rows])
-        mixed = unnorm @ table
-        mixed /= unnorm.sum(axis=1)[:, None]
-        out[rows] = mixed[:, :1] * flat[rows] + mixed[:, 1:]
-    return out.reshape(x.shape)
+    return _mix_affine(comps, coefficients(comps, values.beta), x)
 
 
 def _table(c: np.ndarray, b: np.ndarray) -> np.ndarray:

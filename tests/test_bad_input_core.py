@@ -10,13 +10,13 @@ out here by hand, not refused.
 from __future__ import annotations
 
 import re
-import threading
 
 import numpy as np
 import pytest
 import sympy
 from matplotlib.lines import Line2D
 
+from fm_cases import answer_within
 from fm_helpers import continuity, data, learning, marginal, ode, paths, sampling, schedules
 from fm_helpers.figures.base import LiveFigure, declare_t
 from fm_helpers.interactive import StaticPlayer
@@ -29,30 +29,14 @@ X2 = np.array([[0.5, 1.0], [1.0, 2.0]])
 RNG = np.random.default_rng
 
 
-def answer_within(call, seconds: float = LIMIT_S) -> dict:
-    """Run call() in a thread; fail if it has not answered within ``seconds``. Returns {"value"} or {"error"}."""
-    outcome: dict = {}
-
-    def run():
-        try:
-            outcome["value"] = call()
-        except BaseException as err:  # noqa: BLE001 - the test inspects whatever came out
-            outcome["error"] = err
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(seconds)
-    assert not thread.is_alive(), f"no answer within {seconds} s"
-    return outcome
-
-
 def assert_refused(call, message: str) -> ValueError:
-    outcome = answer_within(call)
-    err = outcome.get("error")
-    assert err is not None, f"accepted, returned {outcome.get('value')!r}"
-    assert type(err) is ValueError, f"{type(err).__name__}: {err}"
-    assert re.search(message, str(err)), f"message {str(err)!r} does not match {message!r}"
-    return err
+    try:
+        value = answer_within(LIMIT_S, call)
+    except BaseException as err:  # noqa: BLE001 - anything but the named ValueError fails below
+        assert type(err) is ValueError, f"{type(err).__name__}: {err}"
+        assert re.search(message, str(err)), f"message {str(err)!r} does not match {message!r}"
+        return err
+    raise AssertionError(f"accepted, returned {value!r}")
 
 
 def expression_schedule(alpha, beta) -> schedules.ExpressionSchedule:
@@ -166,7 +150,7 @@ def test_numpy_numbers_are_valid_exponents():
 
 def test_weights_near_the_largest_float_are_normalised_not_nan():
     """Weights of 1e308 sum to inf; normalised by their largest first they are (1/2, 1/2), and sampling works."""
-    mixture = answer_within(lambda: data.GaussianMixture(X2, 1.0, [1e308, 1e308]))["value"]
+    mixture = answer_within(LIMIT_S, data.GaussianMixture, X2, 1.0, [1e308, 1e308])
     np.testing.assert_allclose(mixture.weights, [0.5, 0.5], rtol=1e-15)
     assert mixture.sample(5, RNG(0)).shape == (5, 2)
     uneven = data.GaussianMixture(X2, 1.0, [1.5e308, 0.5e308])
@@ -182,7 +166,7 @@ def test_means_of_1e160_give_the_exact_field_posterior_and_density():
     x = np.array([0.7e160, 0.0]) + offset
     v = 0.7**2 + 0.3**2
     c = (1.0 * 0.7 * 1.0 + 0.3 * -1.0) / v            # (d_alpha alpha s^2 + beta d_beta) / v
-    weights = answer_within(lambda: marginal.posterior_weights(path, mixture, x[None], t))["value"]
+    weights = answer_within(LIMIT_S, marginal.posterior_weights, path, mixture, x[None], t)
     np.testing.assert_allclose(weights, [[1.0, 0.0]], atol=1e-300)
     field = marginal.marginal_field(path, mixture, x[None], t)[0]
     np.testing.assert_allclose(field, [1e160 + c * 0.0, c * 3.0], rtol=1e-14)

@@ -294,6 +294,146 @@ def test_ch8_loss_gap_catches_a_wrong_marginal_target():
     assert_catches(run(u_marg), run(u_naive), run(1.05 * u_marg))
 
 
+# -- chapter 9 ---------------------------------------------------------------------------------------
+
+def test_ch9_ddpm_noise_rate_catches_a_forgotten_factor_two_and_a_rate_one_percent_off():
+    cosine = schedules.Cosine()
+    rate = lambda t: 2 * cosine.d_alpha(t) / cosine.alpha(t)   # eq-09-forward-sde for a VP schedule
+    assert_catches(checks.ddpm_noise_rate(rate, cosine),
+                   checks.ddpm_noise_rate(lambda t: rate(t) / 2, cosine),
+                   checks.ddpm_noise_rate(scaled(rate), cosine))
+
+
+def places_for(path, times=(0.05, 0.5, 0.95, 1.0), seed=7):
+    """40 points drawn from p_t and 10 points 5 to 30 units from the data, at each time."""
+    rng = np.random.default_rng(seed)
+    places = {}
+    for t in times:
+        far = rng.normal(size=(10, 2))
+        far *= rng.uniform(5, 30, size=(10, 1)) / np.linalg.norm(far, axis=1, keepdims=True)
+        places[t] = np.concatenate([path.sample(MIXTURE.sample(40, rng), t, rng), far])
+    return places
+
+
+def views(path):
+    """The score, the denoiser and the field of the two cities, as functions of (x, t)."""
+    return (lambda x, t: marginal.score(path, MIXTURE, x, t),
+            lambda x, t: marginal.posterior_mean(path, MIXTURE, x, t),
+            lambda x, t: marginal.marginal_field(path, MIXTURE, x, t))
+
+
+@pytest.mark.parametrize("schedule", [schedules.Cosine(), schedules.LinearVP()], ids=lambda s: s.name)
+def test_ch9_score_check_catches_a_wrong_sign_a_wrong_scale_and_a_single_gaussian(schedule):
+    path = GaussianPath(schedule)
+    score, _, _ = views(path)
+    places = places_for(path)
+    log_density = lambda x, t: marginal.log_marginal_density(path, MIXTURE, x, t)
+    one_gaussian = data.GaussianMixture([MIXTURE.mean()], MIXTURE.stds[0])   # ignores which city x is near
+
+    def run(candidate):
+        return checks.score_matches_log_density(candidate, log_density, places)
+
+    assert_catches(run(score), run(lambda x, t: -score(x, t)), run(scaled(score)),
+                   run(lambda x, t: marginal.score(path, one_gaussian, x, t)))
+
+
+@pytest.mark.parametrize("schedule", [schedules.Cosine(), schedules.LinearVP()], ids=lambda s: s.name)
+def test_ch9_denoiser_check_catches_tweedie_with_beta_for_beta_squared_and_a_scaled_denoiser(schedule):
+    path = GaussianPath(schedule)
+    score, denoiser, _ = views(path)
+    places = places_for(path)
+
+    def tweedie(power):
+        return lambda x, t: (x + schedule.beta(t) ** power * score(x, t)) / schedule.alpha(t)
+
+    def run(candidate):
+        return checks.denoiser_matches_components(candidate, path, MIXTURE, places)
+
+    assert_catches(run(denoiser), run(tweedie(1)), run(scaled(denoiser)))
+    assert_catches(run(tweedie(2)), run(tweedie(1)))
+
+
+@pytest.mark.parametrize("schedule", [schedules.Cosine(), schedules.LinearVP()], ids=lambda s: s.name)
+def test_ch9_field_from_predictions_catches_scaled_field_wrong_denoiser_and_wrong_score_sign(schedule):
+    path = GaussianPath(schedule)
+    score, denoiser, field = views(path)
+    places = places_for(path)
+
+    def run(candidate_field, candidate_denoiser, candidate_score):
+        return checks.field_from_predictions(candidate_field, candidate_denoiser, candidate_score, schedule, places)
+
+    assert_catches(run(field, denoiser, score), run(scaled(field), denoiser, score),
+                   run(field, scaled(denoiser, 1.05), score), run(field, denoiser, lambda x, t: -score(x, t)),
+                   run(field, denoiser, lambda x, t: np.zeros_like(x)))
+
+
+def test_ch9_fokker_planck_catches_a_drift_without_or_against_its_score_term():
+    grid = data.rect_grid((-4.5, 4.5, -4.5, 4.5), 20)
+    density = lambda x, t: marginal.marginal_density(CONDOT, MIXTURE, x, t)
+    field = exact_field(CONDOT)
+    score = lambda x, t: marginal.score(CONDOT, MIXTURE, x, t)
+    g = 0.5
+
+    def run(drift, noise_level=g):
+        return checks.fokker_planck_holds(density, drift, noise_level, grid, 0.7)
+
+    assert_catches(run(sampling.sde_drift(CONDOT, MIXTURE, g)), run(field),
+                   run(lambda x, t: field(x, t) - g**2 / 2 * score(x, t)),
+                   run(sampling.sde_drift(CONDOT, MIXTURE, g), noise_level=1.01 * g))
+
+
+def test_ch9_energy_test_catches_the_naive_field_and_an_sde_without_its_score_term():
+    rng = np.random.default_rng(11)
+    times, n_group, n_groups, steps = (0.5, 0.9, 1.0), 250, 6, 200
+
+    def groups(drift, g):
+        run = sampling.euler_maruyama(drift, lambda t: g, rng.standard_normal((n_group * n_groups, 2)), 0.0, 1.0,
+                                      steps, rng)
+        return {t: run[round(t * steps)].reshape(n_groups, n_group, 2) for t in times}
+
+    def run(drift, g):
+        return checks.marginals_match(groups(drift, g), lambda t, n, r: CONDOT.sample(MIXTURE.sample(n, r), t, r),
+                                      rng, null_draws=100)
+
+    assert_catches(run(sampling.sde_drift(CONDOT, MIXTURE, 1.0), 1.0), run(naive_field(CONDOT), 0.0),
+                   run(exact_field(CONDOT), 2.0))
+
+
+def _ddim_renoising_with_the_start_time(path, mixture, x0, t0, t1, steps):
+    """DDIM with a planted fault: it re-noises with beta at the start of the step, not at its end."""
+    times, route = np.linspace(t0, t1, steps + 1), [np.asarray(x0, dtype=float)]
+    for t, t_next in zip(times[:-1], times[1:]):
+        x = route[-1]
+        route.append(path.schedule.alpha(t_next) * marginal.posterior_mean(path, mixture, x, t)
+                     + path.schedule.beta(t) * marginal.noise_prediction(path, mixture, x, t))
+    return np.stack(route)
+
+
+def test_ch9_ddim_one_step_check_catches_a_wrong_coefficient_and_euler():
+    starts = np.random.default_rng(15).standard_normal((50, 2))
+    euler = lambda path, mixture, x0, t0, t1, steps: ode.integrate(sampling.flow_field(path, mixture), x0, t0, t1,
+                                                                    steps, "euler")
+
+    def run(sampler):
+        return checks.ddim_exact_for_point_mass(sampler, COSINE, Z_VEGAS, starts)
+
+    assert_catches(run(sampling.ddim), run(_ddim_renoising_with_the_start_time), run(euler))
+
+
+def test_ch9_ddim_order_check_catches_a_wrong_coefficient():
+    starts = np.random.default_rng(15).standard_normal((100, 2))
+    yardstick = ode.integrate(exact_field(COSINE), starts, steps=256, method="rk4")[-1]
+
+    def runner(sampler):
+        return lambda field, x0, t0, t1, steps, method: sampler(COSINE, MIXTURE, x0, t0, t1, steps)
+
+    def run(sampler):
+        return checks.solver_orders(None, starts, yardstick, steps_list=(16, 32, 64), expected={"ddim": 1},
+                                    integrate=runner(sampler))
+
+    assert_catches(run(sampling.ddim), run(_ddim_renoising_with_the_start_time))
+
+
 # -- every chapter is covered -----------------------------------------------------------------------
 
 def test_every_listed_check_has_a_planted_fault_above():
@@ -301,7 +441,7 @@ def test_every_listed_check_has_a_planted_fault_above():
     import sys
 
     source = inspect.getsource(sys.modules[__name__])
-    listed = {name for chapter in range(1, 9) for name in checks.CHECKS_BY_CHAPTER[chapter]}
-    assert all(checks.CHECKS_BY_CHAPTER[chapter] for chapter in range(1, 9))
+    listed = {name for chapter in range(1, 10) for name in checks.CHECKS_BY_CHAPTER[chapter]}
+    assert all(checks.CHECKS_BY_CHAPTER[chapter] for chapter in range(1, 10))
     missing = sorted(name for name in listed if f"checks.{name}(" not in source)
     assert not missing, f"checks without a planted-fault test: {missing}"

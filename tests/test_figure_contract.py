@@ -19,24 +19,14 @@ import pytest  # noqa: E402
 
 import sys  # noqa: E402
 
-from fm_helpers import learning, schedules  # noqa: E402
+from fm_cases import small_chapter_eight_fit  # noqa: E402,F401 - autouse: chapter 8 fits 3,000 draws here
+from fm_helpers import schedules  # noqa: E402
 from fm_helpers.figures import CHAPTER_FIGURES, chapter_figure  # noqa: E402
 from fm_helpers.interactive import StaticPlayer  # noqa: E402
 from player_checks import check_player  # noqa: E402
 from fm_helpers.schedules import named_schedules  # noqa: E402
 
 CHAPTERS = list(CHAPTER_FIGURES)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def small_chapter_eight_fit():
-    """Chapter 8 fits a model per schedule: 3,000 training draws instead of 30,000 keep this quick."""
-    saved = dict(learning.BOOK_FIT)
-    learning.BOOK_FIT["n_train"] = 3000
-    learning._FITS.clear()
-    yield
-    learning.BOOK_FIT.update(saved)
-    learning._FITS.clear()
 
 
 _FIGURES: dict = {}

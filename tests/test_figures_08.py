@@ -13,6 +13,7 @@ import pytest
 
 matplotlib.use("Agg")
 
+from fm_cases import small_chapter_eight_fit  # noqa: E402,F401 - autouse: 3,000 training draws per fit
 from fm_helpers import learning  # noqa: E402
 from fm_helpers.figures import chapter_figure  # noqa: E402
 from fm_helpers.figures import learning as fl  # noqa: E402
@@ -23,16 +24,6 @@ from fm_helpers.paths import GaussianPath  # noqa: E402
 from fm_helpers.schedules import named_schedules  # noqa: E402
 
 SCHEDULES = list(named_schedules())
-
-
-@pytest.fixture(autouse=True, scope="module")
-def small_fits():
-    saved = dict(learning.BOOK_FIT)
-    learning.BOOK_FIT["n_train"] = 3000
-    learning._FITS.clear()
-    yield
-    learning.BOOK_FIT.update(saved)
-    learning._FITS.clear()
 
 
 def test_registered():

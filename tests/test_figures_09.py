@@ -48,6 +48,12 @@ def test_registered_as_the_chapter_figure():
     assert chapter_figure("09_diffusion_bridge") is DiffusionFigure
 
 
+def test_snapshot_text_is_the_alt_text_without_a_memory_address(figure):
+    # the text/plain stored beside the opening picture: the same in every run, and readable without the image
+    text = repr(figure.snapshot())
+    assert figure.alt.strip() and figure.alt.strip() in text and "0x" not in text
+
+
 def test_controls_are_declared_with_few_settings():
     controls = DiffusionFigure.extra_controls
     assert set(controls) == {"sampler", "noise"}

@@ -11,38 +11,19 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 import sympy
 
+from fm_cases import answer_within
 from fm_helpers import intervals, schedules
 from fm_helpers.schedules import T, check_schedule, from_expressions, schedule_from_text
 
 #: In-process limit per case: generous, because the machine may be busy; the 2 s requirement itself is
 #: checked in a fresh process by ``test_slow_formulas_answer_within_two_seconds``.
 LIMIT = 20.0
-
-
-def within(seconds: float, fn, *args):
-    """fn(*args), failing the test (instead of hanging it) if no answer comes within ``seconds``."""
-    outcome = {}
-
-    def run():
-        try:
-            outcome["value"] = fn(*args)
-        except BaseException as err:  # noqa: BLE001 - handed back to the test below
-            outcome["error"] = err
-
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-    worker.join(seconds)
-    assert not worker.is_alive(), f"no answer within {seconds} s"
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
 
 
 # (alpha, beta, a regular expression the message must match). "≈" places are located to 6e-8 and shown
@@ -92,7 +73,7 @@ BAD = {
 def test_bad_formula_is_refused_with_the_problem_and_the_place(case):
     alpha, beta, message = case
     with pytest.raises(ValueError, match=message):
-        within(LIMIT, schedule_from_text, alpha, beta)
+        answer_within(LIMIT, schedule_from_text, alpha, beta)
 
 
 def test_at_least_twenty_cases():
@@ -114,7 +95,7 @@ GOOD = {
 
 @pytest.mark.parametrize("pair", GOOD.values(), ids=GOOD.keys())
 def test_good_formulas_pass_every_check(pair):
-    schedule = within(LIMIT, schedule_from_text, *pair)
+    schedule = answer_within(LIMIT, schedule_from_text, *pair)
     t = np.linspace(0.0, 1.0, 1001)[:-1]
     assert np.all(schedule.beta(t) > 0) and schedule.beta(1.0) == 0.0 and schedule.alpha(1.0) == 1.0
 
@@ -138,7 +119,7 @@ def test_a_pole_between_any_grid_points_is_found():
     place = 0.1234567891
     assert all(abs(np.round(place * n) - place * n) > 1e-4 for n in (1000, 1001, 10**6))
     with pytest.raises(ValueError, match=r"beta is infinite at t ≈ 0\.1235"):
-        within(LIMIT, from_expressions, "t", f"1 - t + 1e-9*t*(1 - t)/(t - {place})")
+        answer_within(LIMIT, from_expressions, "t", f"1 - t + 1e-9*t*(1 - t)/(t - {place})")
 
 
 # -- the interval arithmetic, against numpy at many points -----------------------------------------------

@@ -41,7 +41,7 @@ def test_trajectory_shape_start_and_times():
     x0 = np.zeros((4, 5, 3))
     trajectory = ode.integrate(field, x0, 0.2, 0.7, steps=5, method="euler")
     assert trajectory.shape == (6, 4, 5, 3)
-    np.testing.assert_array_equal(trajectory[0], x0)
+    np.testing.assert_array_equal(trajectory[0], x0)  # exact: integrate stores x0 as row 0, it computes nothing there
     np.testing.assert_allclose(seen, np.linspace(0.2, 0.7, 6)[:-1], rtol=0, atol=1e-15)
     np.testing.assert_allclose(trajectory[:, 0, 0, 0], np.linspace(0.0, 0.5, 6), atol=1e-15)  # dx/dt = 1
     assert ode.integrate(field, np.zeros(2), steps=3).shape == (4, 2)

@@ -44,6 +44,8 @@ def test_values_and_derivatives_equal_sympy(schedule):
 @over_schedules
 def test_boundary_values_are_exact(schedule):
     """Noise at t = 0 (alpha 0, beta 1), data at t = 1 (alpha 1, beta 0), exactly, for floats and arrays."""
+    # exact by construction: at t = 0 and 1, t, 1 - t, t**n, sqrt(1 - t**2) and sin(0) are exact in floating point and
+    # sin of the float pi/2 rounds to 1; formula schedules pin their ends to sympy's exact values
     assert schedule.alpha(0.0) == 0.0 and schedule.beta(0.0) == 1.0
     assert schedule.alpha(1.0) == 1.0 and schedule.beta(1.0) == 0.0
     np.testing.assert_array_equal(schedule.alpha(np.array([0.0, 1.0])), [0.0, 1.0])

@@ -163,16 +163,21 @@ def small_png(rgb: np.ndarray, smallest_text_px: float) -> bytes:
 
 
 class Snapshot:
-    """A LiveFigure as it is now, as a 2x PNG that IPython shows at its 1x size (see LiveFigure.snapshot)."""
+    """A LiveFigure as it is now, as a 2x PNG that IPython shows at its 1x size (see LiveFigure.snapshot).
 
-    def __init__(self, png: bytes, width: int, height: int):
-        self.png, self.width, self.height = png, width, height
+    Its text form (the ``text/plain`` stored beside the image) is the figure's alt text: what a plain-text
+    front end shows instead of the picture, and the same in every run (no memory address).
+    """
+
+    def __init__(self, png: bytes, width: int, height: int, alt: str = ""):
+        self.png, self.width, self.height, self.alt = png, width, height, alt
 
     def _repr_png_(self):
         return self.png, {"width": self.width, "height": self.height}
 
     def __repr__(self) -> str:  # the text a notebook stores beside the image: no module path, no memory address
-        return f"<snapshot of a live figure, {self.width} x {self.height} px>"
+        described = f": {self.alt.strip()}" if self.alt.strip() else ""
+        return f"<snapshot of a live figure, {self.width} x {self.height} px{described}>"
 
 
 def use_retina_display() -> None:
@@ -362,7 +367,7 @@ class LiveFigure:
         finally:
             fig.set_dpi(dpi)
             self.invalidate_background()
-        return Snapshot(small_png(rgb, smallest), rgb.shape[1] // 2, rgb.shape[0] // 2)
+        return Snapshot(small_png(rgb, smallest), rgb.shape[1] // 2, rgb.shape[0] // 2, self.alt)
 
     def png(self, fast: bool = True) -> bytes:
         """The figure as PNG bytes: fast (low compression) for widgets, small (palette) for the static book."""
