@@ -7,6 +7,7 @@ For every HTML page of `_build/html` (parametrised per page):
 * every internal link resolves (file served with 200; `#fragment` ids exist);
 * every kernel-free figure player reacts to its t slider and to every one of its selectors;
 * no dead ipywidgets placeholder is left in the page;
+* every image says what it shows: an alt text of words, not empty and not its own file name;
 * the page's first load (everything it loads until it settles, before any scrolling or
   interaction) weighs at most 2 MiB (2,097,152 bytes).
 
@@ -411,6 +412,19 @@ def test_no_ipywidgets_placeholders(loaded):
         f"{loaded.rel} contains ipywidgets output that cannot work without a kernel "
         f"(markers: {found}, live elements: {live}); the book's extension _ext/offline_book.py "
         "should have put the build's kernels in static mode (FM_STATIC=1)"
+    )
+
+
+def test_every_image_has_a_description(loaded):
+    """A screen reader reads an image's alt text; Sphinx fills a missing one with the image's path."""
+    images = loaded.page.evaluate(
+        """() => Array.from(document.querySelectorAll('img'), img => ({
+               src: img.getAttribute('src') || '', alt: (img.getAttribute('alt') || '').trim()}))"""
+    )
+    undescribed = [image["src"] for image in images
+                   if len(image["alt"].split()) < 3 or Path(image["src"]).name in image["alt"]]
+    assert undescribed == [], (
+        f"{loaded.rel}: images without a description (give the cell mystnb image alt metadata): {undescribed}"
     )
 
 
