@@ -390,13 +390,14 @@ def _check_chapter(page, record, url: str, name: str, client: str) -> None:
     assert in_page == len(state["cells"]), (
         f"{in_page} of {len(state['cells'])} cells are in the page: windowing is on (the settings override "
         f"{OVERRIDES_SOURCE.relative_to(REPO)} should turn it off)")
+    phase("notebook open, kernel idle")
     deadline = time.monotonic() + 15          # markdown renders after the notebook is ready
     while (unfolded := _unfolded_solution_cells(page)) and time.monotonic() < deadline:
         time.sleep(0.5)
     assert not unfolded, (f"solution cells in plain view on first view (cell, type, visible text): {unfolded} "
                           "(run scripts/myst_for_jupyterlab.py)")
     _expand_first_solution(page)
-    phase("notebook open, kernel idle, solutions folded")
+    phase("solutions folded, the first one unfolded by clicks")
 
     # 2. Run all cells; every code cell ran, in order, without error, traceback or stderr.
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
