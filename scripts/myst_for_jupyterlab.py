@@ -32,9 +32,27 @@ sphinx-exercise and sphinx-proof number them; the links read as the book's own r
 Every number is computed here from the notebooks and _toc.yml, never typed (tests/browser checks
 them against the built book).
 
+It also folds exercise solutions. A solution spans several cells, from the markdown cell that opens
+it (```{solution-start}) to the one that closes it (```{solution-end}); the book folds it whole.
+jupyterlab-myst renders each markdown cell on its own and never folds a code cell, so it folds only
+the opening cell. The cells after it, up to and including the closing cell, get JupyterLab's own
+cell metadata for a collapsed cell (JupyterLab and Notebook 7 show a collapsed cell as a one-line
+bar; a click on it expands the cell):
+
+    code cell       "jupyter": {"source_hidden": true, "outputs_hidden": true}, "collapsed": true
+    markdown cell   "jupyter": {"source_hidden": true}, and a blank first line
+
+The bar shows the first line of the cell's source: a code cell's first line of code, and for a
+markdown cell the blank line, so that neither the solution's first sentence nor raw MyST shows.
+A closing cell that holds nothing but ```{solution-end} renders as nothing and is left unfolded.
+Every other cell is unfolded (the three keys removed), so that what is folded in JupyterLab is
+exactly what the book folds. The book ignores these keys (myst-nb reads only tags) and a leading
+blank line of markdown.
+
 Idempotent: a link this script wrote earlier is first turned back into its role (recognised by its
 exact shape) and then rewritten again, so running it after other edits renumbers every link and a
-second run changes nothing. Code cells, outputs and metadata are never touched.
+second run changes nothing. Code and outputs are never touched; of the metadata, only the three
+keys above.
 """
 
 from __future__ import annotations
@@ -241,6 +259,67 @@ def cite(role: str, content: str, here: str, bib: dict[str, tuple[str, str, str]
     return "[" + "; ".join(f'[{bib[k][0]}, {bib[k][1]}]({REFERENCES_PAGE} "{bib[k][2]}")' for k in keys) + "]"
 
 
+# --------------------------------------------------------------------------------------------------
+# Folding solutions
+
+SOLUTION_START = re.compile(r"^(`{3,}|:{3,})\{solution-start\}", re.M)
+SOLUTION_END = re.compile(r"^(`{3,}|:{3,})\{solution-end\}[ \t]*\n?\1[ \t]*$", re.M)
+
+
+def solution_cells(cells) -> list[bool]:
+    """For each cell, whether it is part of a solution after the cell that opens it (up to and
+    including the cell that closes it)."""
+    inside, part = False, []
+    for cell in cells:
+        opens = cell.cell_type == "markdown" and SOLUTION_START.search(cell.source)
+        closes = cell.cell_type == "markdown" and SOLUTION_END.search(cell.source)
+        if opens and inside:
+            raise ValueError("a solution opens (```{solution-start}) before the previous one is closed "
+                             "(```{solution-end})")
+        part.append(inside and not opens)
+        if opens and not closes:
+            inside = True
+        elif closes:
+            inside = False
+    if inside:
+        raise ValueError("a solution is opened (```{solution-start}) and never closed (```{solution-end})")
+    return part
+
+
+def fold(cell, folded: bool) -> bool:
+    """Give `cell` the metadata (and, for markdown, the blank first line) of a folded or an unfolded
+    cell; return whether anything changed."""
+    before = (dict(cell.metadata), cell.source)
+    jupyter = {k: v for k, v in cell.metadata.get("jupyter", {}).items() if k not in ("source_hidden", "outputs_hidden")}
+    cell.metadata.pop("collapsed", None)
+    if folded:
+        jupyter["source_hidden"] = True
+        if cell.cell_type == "code":
+            jupyter["outputs_hidden"] = True
+            cell.metadata["collapsed"] = True
+        elif not cell.source.startswith("\n"):
+            cell.source = "\n" + cell.source
+    if jupyter:
+        cell.metadata["jupyter"] = jupyter
+    else:
+        cell.metadata.pop("jupyter", None)
+    return (dict(cell.metadata), cell.source) != before
+
+
+def fold_solutions(notebook, name: str) -> bool:
+    """Fold every cell of a solution after its opening cell, unfold every other cell (see the module
+    docstring); return whether anything changed."""
+    try:
+        part = solution_cells(notebook.cells)
+    except ValueError as error:
+        raise ValueError(f"{name}: {error}") from None
+    changed = False
+    for cell, in_solution in zip(notebook.cells, part):
+        empty_close = cell.cell_type == "markdown" and not SOLUTION_END.sub("", cell.source).strip()
+        changed |= fold(cell, in_solution and not empty_close)
+    return changed
+
+
 def convert(paths: list[Path], write: bool) -> list[Path]:
     """Rewrite the notebooks at `paths`; return those that changed (or would change)."""
     targets = collect_targets(paths)
@@ -256,6 +335,7 @@ def convert(paths: list[Path], write: bool) -> list[Path]:
             if new != cell.source:
                 cell.source = new
                 touched = True
+        touched |= fold_solutions(notebook, path.name)
         if touched:
             changed.append(path)
             if write:

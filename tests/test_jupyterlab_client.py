@@ -13,7 +13,12 @@ that every cell is in the page. For each chapter the test:
    cell shows an error, a traceback or anything on stderr;
 3. checks every rendered markdown cell: no raw MyST (a role such as {eq}`...`, {prf:ref}, {cite},
    {numref}, {ref}, {exercise}, or a directive's opening fence), and nothing that jupyterlab-myst marks
-   as unresolved (a cross-reference or citation it could not find); exercise solutions are folded;
+   as unresolved (a cross-reference or citation it could not find);
+   exercise solutions are folded: on first view (before the run) the cell that opens one shows only
+   its title, and every later cell of the solution (prose, code and outputs, up to the cell that closes
+   it; found from the cells' sources, not their metadata) shows at most its folded bar, and a click on
+   the bars of the first solution expands them; after the run the solutions' code is still folded
+   (running a cell shows its outputs, and a markdown cell's text, by JupyterLab's design);
 4. finds the live figure (an image with ipywidgets controls above it) and operates every control in
    turn, whatever controls the chapter declares: sliders by keyboard, drop-downs by picking another
    option; after each change the figure's pixels must change and the figure must report no error;
@@ -227,7 +232,7 @@ _CELL_STATE = """() => {
 # screen readers.
 _MARKDOWN_TEXT = """() => window.jupyterapp.shell.currentWidget.content.widgets
   .filter(cell => cell.model.type === 'markdown').map(cell => {
-    const area = cell.node.querySelector('.jp-InputArea');
+    const area = cell.inputArea.node;   // also when the cell is folded (then out of the page)
     const copy = area.cloneNode(true);
     copy.querySelectorAll('.jp-Editor, .cm-editor, .katex-mathml, annotation, mjx-assistive-mml, script')
         .forEach(e => e.remove());
@@ -237,6 +242,60 @@ _MARKDOWN_TEXT = """() => window.jupyterapp.shell.currentWidget.content.widgets
     return {rendered: cell.node.classList.contains('jp-mod-rendered'), text: copy.textContent,
             visible: visible, unresolved: unresolved, source: cell.model.sharedModel.getSource()};
 })"""
+
+# What a reader sees of every cell of every exercise solution after the cell that opens it, up to and
+# including the cell that closes it. Which cells those are is read from the sources (the gated
+# directives), not from the folding metadata under test. A folded cell shows a bar with the first line
+# of its source (blank for the book's folded markdown cells).
+_SOLUTION_VIEW = """() => {
+    const shown = node => !!node && node.isConnected && node.getClientRects().length > 0;
+    const result = [];
+    let inside = false, span = -1;
+    window.jupyterapp.shell.currentWidget.content.widgets.forEach((cell, index) => {
+        const source = cell.model.sharedModel.getSource();
+        const markdown = cell.model.type === 'markdown';
+        if (markdown && source.includes('{solution-start}')) { inside = true; span += 1; return; }
+        if (!inside) return;
+        const code = cell.model.type === 'code';
+        result.push({index: index, span: span, type: cell.model.type, firstLine: source.split('\\n')[0].trim(),
+                     input: shown(cell.inputArea && cell.inputArea.node),
+                     output: code && cell.model.outputs.length > 0 && shown(cell.outputArea.node),
+                     visible: cell.node.innerText.trim()});
+        if (markdown && source.includes('{solution-end}')) inside = false;
+    });
+    return result;
+}"""
+
+
+def _unfolded_solution_cells(page, code_only: bool = False) -> list:
+    """Cells of a solution that show their content: an output, or a source or rendered text beyond
+    what a folded bar shows (a closing cell that renders as nothing shows nothing). With `code_only`,
+    the code cells whose source shows, leaving out the first solution (which the test expands)."""
+    cells = page.evaluate(_SOLUTION_VIEW)
+    assert cells, "no exercise solutions found in the chapter"
+    if code_only:
+        return [(c["index"], c["visible"][:80]) for c in cells if c["type"] == "code" and c["input"] and c["span"]]
+    bar = {c["index"]: " ".join(c["firstLine"].split()) if c["type"] == "code" else "" for c in cells}
+    return [(c["index"], c["type"], c["visible"][:80]) for c in cells
+            if c["output"] or (c["input"] and c["visible"]) or " ".join(c["visible"].split()) != bar[c["index"]]]
+
+
+def _expand_first_solution(page) -> None:
+    """Click the folded bars of the first solution's cells: each shows its rendered prose or its code."""
+    first = [c for c in page.evaluate(_SOLUTION_VIEW) if c["span"] == 0 and not c["input"]]
+    assert first, "the first solution has no folded cell"
+    for c in first:
+        cell = page.locator(".jp-Notebook .jp-Cell").nth(c["index"])
+        bar = cell.locator(".jp-InputPlaceholder .jp-Placeholder-content")
+        bar.scroll_into_view_if_needed()
+        bar.click()
+        page.wait_for_function("(n) => n.querySelector('.jp-InputArea') !== null", arg=cell.element_handle(),
+                               timeout=10_000)
+        text = cell.locator(".jp-InputArea").inner_text().strip()
+        assert text, f"cell {c['index']}: its folded bar expanded to nothing"
+        raw = [token for token in RAW_MYST if c["type"] == "markdown" and token in text]
+        assert not raw, f"cell {c['index']}: the expanded solution shows raw MyST {raw}: {text[:120]!r}"
+
 
 # Every live figure: an ipywidgets image whose box also holds the controls.
 _EXPLORERS = "div.widget-vbox:has(> img.widget-image)"
@@ -332,6 +391,13 @@ def _check_chapter(page, record, url: str, name: str, client: str) -> None:
         f"{in_page} of {len(state['cells'])} cells are in the page: windowing is on (the settings override "
         f"{OVERRIDES_SOURCE.relative_to(REPO)} should turn it off)")
     phase("notebook open, kernel idle")
+    deadline = time.monotonic() + 15          # markdown renders after the notebook is ready
+    while (unfolded := _unfolded_solution_cells(page)) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not unfolded, (f"solution cells in plain view on first view (cell, type, visible text): {unfolded} "
+                          "(run scripts/myst_for_jupyterlab.py)")
+    _expand_first_solution(page)
+    phase("solutions folded, the first one unfolded by clicks")
 
     # 2. Run all cells; every code cell ran, in order, without error, traceback or stderr.
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
@@ -361,12 +427,15 @@ def _check_chapter(page, record, url: str, name: str, client: str) -> None:
     unresolved = [(i, cell["unresolved"]) for i, cell in enumerate(markdown) if cell["unresolved"]]
     assert not unresolved, f"references jupyterlab-myst could not resolve (markdown cell, text): {unresolved}"
     # Solutions are folded: the cell that opens one shows only its title ("Start of Solution to
-    # Exercise 2"); its prose is in the closed drop-down. (Cells that continue a solution after its
-    # code cells are ordinary cells: jupyterlab-myst renders each cell on its own.)
+    # Exercise 2"); its prose is in the closed drop-down. jupyterlab-myst renders each cell on its own,
+    # so the later cells of a solution are folded by JupyterLab's cell metadata, which
+    # scripts/myst_for_jupyterlab.py writes; checked on first view above and, for their code, here.
     opens = [i for i, cell in enumerate(markdown) if "{solution-start}" in cell["source"]]
     assert opens, "no exercise solutions found in the chapter"
     unfolded = [(i, markdown[i]["visible"][:80]) for i in opens if len(markdown[i]["visible"]) > 60]
     assert not unfolded, f"solutions in plain view (markdown cell, visible text): {unfolded}"
+    unfolded = _unfolded_solution_cells(page, code_only=True)
+    assert not unfolded, f"solution code in plain view after the run (cell, visible text): {unfolded}"
     not_found = [m for m in record["console"] if "not found" in m.lower()]
     assert not not_found, f"the renderer reported unresolved references: {not_found[:5]}"
 
