@@ -5,14 +5,14 @@ u_t(x|z) only, at x ~ p_t(.|z), z ~ p_data (the conditional flow matching loss, 
 shows that it learns the marginal field u_t(x) (eq-marginal-field), which it never sees. The pieces:
 
 * ``RandomFourierFeatures`` / ``random_fourier_features``: phi(x, t) = a few polynomial features plus
-  sqrt(2/m) cos(omega_j . (x / ell_x, t / ell_t) + b_j), with seeded random omega_j and b_j (eq-08-model);
+  sqrt(2/J) cos(omega_j . (x / ell_x, t / ell_t) + chi_j), with seeded random omega_j and phases chi_j (eq-08-model);
 * ``ridge_fit``: the least squares weights W = (Phi^T Phi + lambda I)^(-1) Phi^T Y, accumulated in blocks
   of rows (eq-08-normal-equations);
 * ``conditional_training_set`` / ``fit_conditional_field``: the training data (t, z, eps) -> (x, u_t(x|z))
   and the fit; ``FieldModel`` is the fitted v_theta;
 * ``conditional_loss`` / ``marginal_loss``: per-sample squared errors of the two losses (eq-08-cfm-loss,
   eq-08-fm-loss);
-* ``posterior_variance`` / ``expected_posterior_variance``: Var(u_t(x|z) | x_t = x) in closed form for a
+* ``posterior_variance`` / ``expected_posterior_variance``: Var(u_t(x|z) | X_t = x) in closed form for a
   Gaussian mixture, and its average over x ~ p_t (eq-08-posterior-variance, eq-08-loss-gap);
 * ``relative_l2_error``: sqrt(E|v - u|^2 / E|u|^2) under x ~ p_t (eq-08-rel-error);
 * ``denoise`` / ``sample_model``: the posterior mean read off a field (eq-08-denoise) and samples drawn by
@@ -110,11 +110,11 @@ def _times_like(x: np.ndarray, t) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class RandomFourierFeatures:
-    """phi(x, t) = [1, x, t, t x, sqrt(2/m) cos(omega_j . (x / ell_x, t / ell_t) + b_j) for j < m] (eq-08-model).
+    """phi(x, t) = [1, x, t, t x, sqrt(2/J) cos(omega_j . (x / ell_x, t / ell_t) + chi_j) for j <= J] (eq-08-model).
 
-    ``omega`` (m, d + 1) and ``phase`` (m,) are fixed random draws; ``length_x`` and ``length_t`` set the
-    length scales in space and time over which the features vary. The polynomial block (1, x, t, t x:
-    2 d + 2 features) lets the model represent the part of a field that is affine in x exactly.
+    ``omega`` (J, d + 1) and ``phase`` (J,) (the phases chi_j) are fixed random draws; ``length_x`` and
+    ``length_t`` set the length scales in space and time over which the features vary. The polynomial block
+    (1, x, t, t x: 2 d + 2 features) lets the model represent the part of a field that is affine in x exactly.
     """
 
     omega: np.ndarray
@@ -157,7 +157,7 @@ class RandomFourierFeatures:
 
 def random_fourier_features(n_random: int, dim: int, rng: np.random.Generator, length_x: float = 1.0,
                             length_t: float = 0.3, polynomial: bool = True) -> RandomFourierFeatures:
-    """Draw omega_j ~ N(0, I_{d+1}) and b_j ~ U[0, 2 pi) for m = ``n_random`` cosine features (eq-08-model).
+    """Draw omega_j ~ N(0, I_{d+1}) and chi_j ~ U[0, 2 pi) for J = ``n_random`` cosine features (eq-08-model).
 
     With these draws, sum_j phi_j(y) phi_j(y') approximates the Gaussian kernel exp(-|y - y'|^2 / 2) of the
     scaled input y = (x / ell_x, t / ell_t) (Rahimi and Recht's random features): the model is a smooth
@@ -363,12 +363,12 @@ def _posterior_moments(values: ScheduleValues, mixture: GaussianMixture, w: np.n
 
 
 def posterior_variance(path: GaussianPath, mixture: GaussianMixture, x, t) -> np.ndarray:
-    """Var(u_t(x|z) | x_t = x) = E[|u_t(x|z)|^2 | x] - |u_t(x)|^2 for a Gaussian mixture, shape (...) (eq-08-posterior-variance).
+    """Var(u_t(x|z) | X_t = x) = E[|u_t(x|z)|^2 | x] - |u_t(x)|^2 for a Gaussian mixture, shape (...) (eq-08-posterior-variance).
 
-    Given x and component k, z ~ N(m_k, tau_k I) with m_k = mu_k + alpha_t s_k^2 (x - alpha_t mu_k) / v_k,
-    tau_k = s_k^2 beta_t^2 / v_k and v_k = alpha_t^2 s_k^2 + beta_t^2 (Bayes' rule for Gaussians). The field
-    u = a_t z + b_t x is affine in z (eq-cond-field), so E[|u|^2 | x] = sum_k w_k(x) (|a_t m_k + b_t x|^2
-    + a_t^2 tau_k d), and u_t(x) = sum_k w_k(x) (a_t m_k + b_t x). Needs beta_t > 0 (t < 1); t a single number.
+    Given x and component k, z ~ N(m_k, q_k I) with m_k = mu_k + alpha_t s_k^2 (x - alpha_t mu_k) / nu_k,
+    q_k = s_k^2 beta_t^2 / nu_k and nu_k = alpha_t^2 s_k^2 + beta_t^2 (Bayes' rule for Gaussians). The field
+    u = a_t z + b_t x is affine in z (eq-cond-field), so E[|u|^2 | x] = sum_k p(k | x, t) (|a_t m_k + b_t x|^2
+    + a_t^2 q_k d), and u_t(x) = sum_k p(k | x, t) (a_t m_k + b_t x). Needs beta_t > 0 (t < 1); t a single number.
     """
     _check_path(path), _check_mixture(mixture)
     x = as_points(x)
