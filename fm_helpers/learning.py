@@ -501,7 +501,7 @@ def book_model(schedule: Schedule | str = "CondOT", n_random: int = BOOK_FIT["n_
 class GridField:
     """A ``FieldModel`` evaluated at fixed points, fast for any t.
 
-    With A_j(x) = omega_j . x / ell_x + b_j fixed, cos(A_j + c_j t) = cos A_j cos(c_j t) - sin A_j sin(c_j t),
+    With A_j(x) = omega_j . x / ell_x + chi_j fixed, cos(A_j + c_j t) = cos A_j cos(c_j t) - sin A_j sin(c_j t),
     so cos A and sin A are computed once and each time costs two matrix products and no cosine.
     """
 
