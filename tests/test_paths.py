@@ -68,6 +68,7 @@ def test_sampling_is_reproducible_from_the_seed():
     path = paths.GaussianPath(schedules.Cosine())
     z = np.zeros((5, 2))
     a = path.sample(z, 0.3, np.random.default_rng(7))
+    # bit-equal by construction: the same code path on the same machine with the same seed (the claim under test)
     np.testing.assert_array_equal(a, path.sample(z, 0.3, np.random.default_rng(7)))
     assert not np.array_equal(a, path.sample(z, 0.3, np.random.default_rng(8)))
 
