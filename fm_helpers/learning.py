@@ -6,7 +6,7 @@ shows that it learns the marginal field u_t(x) (eq-marginal-field), which it nev
 
 * ``RandomFourierFeatures`` / ``random_fourier_features``: phi(x, t) = a few polynomial features plus
   sqrt(2/J) cos(omega_j . (x / ell_x, t / ell_t) + chi_j), with seeded random omega_j and phases chi_j (eq-08-model);
-* ``ridge_fit``: the least squares weights W = (Phi^T Phi + lambda I)^(-1) Phi^T Y, accumulated in blocks
+* ``ridge_fit``: the least squares weights W = (Phi^T Phi / n + r mean(phi^2) I)^(-1) Phi^T Y / n, accumulated in blocks
   of rows (eq-08-normal-equations);
 * ``conditional_training_set`` / ``fit_conditional_field``: the training data (t, z, eps) -> (x, u_t(x|z))
   and the fit; ``FieldModel`` is the fitted v_theta;
@@ -186,12 +186,13 @@ def _gram(phi: np.ndarray) -> np.ndarray:
 
 
 def ridge_fit(design, targets, ridge: float = 1e-6) -> np.ndarray:
-    """W minimising sum_i |W^T phi_i - y_i|^2 + lambda n |W|^2: W = (Phi^T Phi / n + lambda I)^(-1) Phi^T Y / n.
+    """W minimising sum_i |W^T phi_i - y_i|^2 + r n mean(phi^2) |W|^2, the normal equations (eq-08-normal-equations).
 
-    ``design`` is Phi (n, F) or a callable ``block -> Phi`` over ``slice`` objects (so that the (n, F)
-    matrix need not exist at once); ``targets`` is Y (n, d). These are the normal equations (eq-08-normal-equations);
-    lambda (``ridge``) >= 0 is relative to the mean squared feature, which keeps the solve well posed when
-    features are nearly dependent. Returns W, shape (F, d).
+    W = (Phi^T Phi / n + r mean(phi^2) I)^(-1) Phi^T Y / n. ``design`` is Phi (n, F) or a callable
+    ``block -> Phi`` over ``slice`` objects (so that the (n, F) matrix need not exist at once); ``targets``
+    is Y (n, d). The ridge r (``ridge``) >= 0 is relative to the mean squared feature mean(phi^2), the mean of
+    the diagonal of Phi^T Phi / n, which keeps the solve well posed when features are nearly dependent.
+    Returns W, shape (F, d).
     """
     y = as_points(targets, "targets")
     if y.ndim != 2:
