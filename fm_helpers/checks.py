@@ -317,7 +317,7 @@ def clock_change(field_fast: Callable, field_slow: Callable, tau: Callable, d_ta
 
 def stiffness(field: Callable, centre, predicted: float, dx: float = 1e-4, threshold: float = 1e-3) -> CheckResult:
     """The slope d u_x / dx of ``field`` at t = 1 at a city's centre, by a central difference, equals the
-    predicted c_k(1) = d_alpha_1 + (beta d_beta)_1 / s_k^2 (eq-06-stiffness).
+    predicted c_k(1) = d_alpha_1 + (beta d_beta)_1 / sigma_k^2 (eq-06-stiffness).
 
     Error: |measured - predicted| / max(1, |predicted|). Threshold 1e-3 (the difference is exact to about
     1e-8); a field scaled by 1.01 misses by 1e-2.
@@ -462,7 +462,7 @@ def score_matches_log_density(score: Callable, log_density: Callable, places: di
 def denoiser_matches_components(denoiser: Callable, path: GaussianPath, mixture: GaussianMixture, places: dict,
                                 threshold: float = 1e-10) -> CheckResult:
     """``denoiser(x, t)`` equals E[z | x] assembled from chapter 4's posterior weights p(k | x, t) and each
-    component's posterior mean mu_k + alpha_t s_k^2 / v_k (x - alpha_t mu_k) (eq-mixture-posterior,
+    component's posterior mean mu_k + alpha_t sigma_k^2 / nu_k (x - alpha_t mu_k) (eq-mixture-posterior,
     eq-09-mixture-views), at the points ``places[t]`` for every time t in ``places``.
 
     For Tweedie's form (x + beta_t^2 s_t(x)) / alpha_t the two sides share only the weights. Error: the

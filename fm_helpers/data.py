@@ -34,7 +34,7 @@ MAX_DRAWS = 100_000_000
 
 @dataclass(frozen=True, eq=False)
 class GaussianMixture:
-    """p_data(z) = sum_k w_k N(z; mu_k, s_k^2 I) (eq-mixture). ``means`` (K, d), ``stds`` (K,), ``weights`` (K,)."""
+    """p_data(z) = sum_k w_k N(z; mu_k, sigma_k^2 I) (eq-mixture). ``means`` (K, d), ``stds`` (K,), ``weights`` (K,)."""
 
     means: np.ndarray
     stds: np.ndarray

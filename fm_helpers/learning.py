@@ -1,12 +1,12 @@
 """Learning the marginal field from conditional targets: a closed-form model, its losses, and the constant between them.
 
-Chapter 8 fits a model v_theta(x, t) = W^T phi(x, t) by ridge least squares on the conditional targets
+Chapter 8 fits a model v_theta(x, t) = theta^T phi(x, t) by ridge least squares on the conditional targets
 u_t(x|z) only, at x ~ p_t(.|z), z ~ p_data (the conditional flow matching loss, eq-08-cfm-loss), and
 shows that it learns the marginal field u_t(x) (eq-marginal-field), which it never sees. The pieces:
 
 * ``RandomFourierFeatures`` / ``random_fourier_features``: phi(x, t) = a few polynomial features plus
   sqrt(2/J) cos(omega_j . (x / ell_x, t / ell_t) + chi_j), with seeded random omega_j and phases chi_j (eq-08-model);
-* ``ridge_fit``: the least squares weights W = (Phi^T Phi / n + r mean(phi^2) I)^(-1) Phi^T Y / n, accumulated in blocks
+* ``ridge_fit``: the least squares weights theta = (Phi^T Phi / n + r mean(phi^2) I)^(-1) Phi^T Y / n, accumulated in blocks
   of rows (eq-08-normal-equations);
 * ``conditional_training_set`` / ``fit_conditional_field``: the training data (t, z, eps) -> (x, u_t(x|z))
   and the fit; ``FieldModel`` is the fitted v_theta;
@@ -186,13 +186,13 @@ def _gram(phi: np.ndarray) -> np.ndarray:
 
 
 def ridge_fit(design, targets, ridge: float = 1e-6) -> np.ndarray:
-    """W minimising sum_i |W^T phi_i - y_i|^2 + r n mean(phi^2) |W|^2, the normal equations (eq-08-normal-equations).
+    """theta minimising sum_i |theta^T phi_i - y_i|^2 + r n mean(phi^2) |theta|^2: the normal equations (eq-08-normal-equations).
 
-    W = (Phi^T Phi / n + r mean(phi^2) I)^(-1) Phi^T Y / n. ``design`` is Phi (n, F) or a callable
+    theta = (Phi^T Phi / n + r mean(phi^2) I)^(-1) Phi^T Y / n. ``design`` is Phi (n, F) or a callable
     ``block -> Phi`` over ``slice`` objects (so that the (n, F) matrix need not exist at once); ``targets``
     is Y (n, d). The ridge r (``ridge``) >= 0 is relative to the mean squared feature mean(phi^2), the mean of
     the diagonal of Phi^T Phi / n, which keeps the solve well posed when features are nearly dependent.
-    Returns W, shape (F, d).
+    Returns theta, shape (F, d).
     """
     y = as_points(targets, "targets")
     if y.ndim != 2:
@@ -240,7 +240,7 @@ def _design_block(phi, n_rows: int) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class FieldModel:
-    """v_theta(x, t) = W^T phi(x, t) (eq-08-model), ``weights`` W of shape (F, d)."""
+    """v_theta(x, t) = theta^T phi(x, t) (eq-08-model), ``weights`` theta of shape (F, d)."""
 
     features: RandomFourierFeatures
     weights: np.ndarray
@@ -312,7 +312,7 @@ def conditional_training_set(path: GaussianPath, mixture: GaussianMixture, n: in
 
 def fit_conditional_field(path: GaussianPath, mixture: GaussianMixture, features: RandomFourierFeatures, n: int,
                           rng: np.random.Generator, t_range=(0.0, 0.95), ridge: float = 1e-6) -> FieldModel:
-    """Minimise the empirical conditional loss (eq-08-cfm-loss) over W in closed form (eq-08-normal-equations).
+    """Minimise the empirical conditional loss (eq-08-cfm-loss) over theta in closed form (eq-08-normal-equations).
 
     Trains on ``conditional_training_set(path, mixture, n, rng, t_range)``: targets u_t(x|z) only.
     """
@@ -366,8 +366,8 @@ def _posterior_moments(values: ScheduleValues, mixture: GaussianMixture, w: np.n
 def posterior_variance(path: GaussianPath, mixture: GaussianMixture, x, t) -> np.ndarray:
     """Var(u_t(x|z) | X_t = x) = E[|u_t(x|z)|^2 | x] - |u_t(x)|^2 for a Gaussian mixture, shape (...) (eq-08-posterior-variance).
 
-    Given x and component k, z ~ N(m_k, q_k I) with m_k = mu_k + alpha_t s_k^2 (x - alpha_t mu_k) / nu_k,
-    q_k = s_k^2 beta_t^2 / nu_k and nu_k = alpha_t^2 s_k^2 + beta_t^2 (Bayes' rule for Gaussians). The field
+    Given x and component k, z ~ N(m_k, q_k I) with m_k = mu_k + alpha_t sigma_k^2 (x - alpha_t mu_k) / nu_k,
+    q_k = sigma_k^2 beta_t^2 / nu_k and nu_k = alpha_t^2 sigma_k^2 + beta_t^2 (Bayes' rule for Gaussians). The field
     u = a_t z + b_t x is affine in z (eq-cond-field), so E[|u|^2 | x] = sum_k p(k | x, t) (|a_t m_k + b_t x|^2
     + a_t^2 q_k d), and u_t(x) = sum_k p(k | x, t) (a_t m_k + b_t x). Needs beta_t > 0 (t < 1); t a single number.
     """

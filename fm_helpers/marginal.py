@@ -1,12 +1,12 @@
 """The marginal path p_t(x) and the marginal vector field u_t(x), exactly, for a Gaussian mixture.
 
-For p_data = sum_k w_k N(mu_k, s_k^2 I) and the Gaussian path of a schedule, every
+For p_data = sum_k w_k N(mu_k, sigma_k^2 I) and the Gaussian path of a schedule, every
 quantity has a closed form. With x = alpha_t z + beta_t eps:
 
-* component k of p_t is N(alpha_t mu_k, v_k I) with v_k = alpha_t^2 s_k^2 + beta_t^2 (eq-marginal-path);
-* its posterior weight is p(k | x, t) proportional to w_k N(x; alpha_t mu_k, v_k I) (eq-posterior);
+* component k of p_t is N(alpha_t mu_k, nu_k I) with nu_k = alpha_t^2 sigma_k^2 + beta_t^2 (eq-marginal-path);
+* its posterior weight is p(k | x, t) proportional to w_k N(x; alpha_t mu_k, nu_k I) (eq-posterior);
 * given k, the expected conditional field is d_alpha mu_k + c_k (x - alpha_t mu_k) with
-  c_k = (d_alpha alpha_t s_k^2 + d_beta beta_t) / v_k, which stays finite at t = 1 when s_k > 0;
+  c_k = (d_alpha alpha_t sigma_k^2 + d_beta beta_t) / nu_k, which stays finite at t = 1 when sigma_k > 0;
 * the marginal field is the posterior-weighted average of these (eq-marginal-field).
 
 Posterior weights and densities are computed in log space, in blocks of rows. The squared
@@ -75,7 +75,7 @@ class _Components:
         self.equal_log_norm = bool(np.all(self.log_norm == self.log_norm[0]))
         if not (np.all(np.isfinite(self.centres)) and np.all(np.isfinite(self.minus_inv_two_var))):
             raise ValueError(f"the mixture's means or stds are too large to compute p_t at t = {values.t:g} "
-                             "(alpha_t mu_k or 1 / v_k overflows)")
+                             "(alpha_t mu_k or 1 / nu_k overflows)")
 
     def field_table(self) -> np.ndarray:
         """(K, 1 + d): column 0 holds c_k, the rest (d_alpha - c_k alpha) mu_k."""
@@ -91,7 +91,7 @@ class _Components:
     def unnormalised_block(self, xb: np.ndarray):
         """exp(logits - rowmax) for a block of rows, and the rowmax (log-sum-exp in pieces).
 
-        logit_k = log w_k - (d/2) log(2 pi v_k) - |x - alpha mu_k|^2 / (2 v_k), with the distance formed
+        logit_k = log w_k - (d/2) log(2 pi nu_k) - |x - alpha mu_k|^2 / (2 nu_k), with the distance formed
         coordinate by coordinate. The distance term is reduced by its row maximum before the constant is
         added, so that far from the data (distance terms of 1e4 and more) the constants keep their digits.
         """
@@ -140,7 +140,7 @@ def _mix_affine(comps: _Components, table: np.ndarray, x: np.ndarray) -> np.ndar
 
 
 def log_marginal_density(path: GaussianPath, mixture: GaussianMixture, x, t) -> np.ndarray:
-    """log p_t(x) for p_t(x) = sum_k w_k N(x; alpha_t mu_k, v_k I) (eq-marginal-path), shape (...)."""
+    """log p_t(x) for p_t(x) = sum_k w_k N(x; alpha_t mu_k, nu_k I) (eq-marginal-path), shape (...)."""
     x = _check_inputs(path, mixture, x)
     comps = _Components(_values_at(path, t), mixture)
     flat = x.reshape(-1, x.shape[-1])
@@ -237,7 +237,7 @@ def _table(c: np.ndarray, b: np.ndarray) -> np.ndarray:
 def score(path: GaussianPath, mixture: GaussianMixture, x, t) -> np.ndarray:
     """s_t(x) = grad_x log p_t(x) = -E[eps | X_t = x] / beta_t (eq-09-score), shape (..., d).
 
-    Per component: -(x - alpha_t mu_k) / v_k with v_k = alpha_t^2 s_k^2 + beta_t^2, so no division by
+    Per component: -(x - alpha_t mu_k) / nu_k with nu_k = alpha_t^2 sigma_k^2 + beta_t^2, so no division by
     beta_t: finite at t = 1 when every std is > 0. For point masses at t = 1 p_t has no density,
     and the score none either: ValueError.
     """
@@ -250,7 +250,7 @@ def score(path: GaussianPath, mixture: GaussianMixture, x, t) -> np.ndarray:
 def posterior_mean(path: GaussianPath, mixture: GaussianMixture, x, t) -> np.ndarray:
     """E[z | X_t = x], the denoiser; Tweedie: (x + beta_t^2 s_t(x)) / alpha_t (eq-09-tweedie), shape (..., d).
 
-    Per component: mu_k + (alpha_t s_k^2 / v_k)(x - alpha_t mu_k), which never divides by alpha_t: at
+    Per component: mu_k + (alpha_t sigma_k^2 / nu_k)(x - alpha_t mu_k), which never divides by alpha_t: at
     t = 0 it is the prior mean E[z] at every x (X_0 is pure noise), where Tweedie's form is 0/0.
     At t = 1 with stds > 0 it is x itself; with point masses p_1 has no density: ValueError.
     """
@@ -264,7 +264,7 @@ def posterior_mean(path: GaussianPath, mixture: GaussianMixture, x, t) -> np.nda
 def noise_prediction(path: GaussianPath, mixture: GaussianMixture, x, t) -> np.ndarray:
     """E[eps | X_t = x] = -beta_t s_t(x) = (x - alpha_t E[z | x]) / beta_t (eq-09-tweedie), shape (..., d).
 
-    Per component: beta_t (x - alpha_t mu_k) / v_k, regular at both ends: x at t = 0 (X_0 = eps), and 0
+    Per component: beta_t (x - alpha_t mu_k) / nu_k, regular at both ends: x at t = 0 (X_0 = eps), and 0
     at t = 1 when every std is > 0 (X_1 = z is independent of eps). Point masses at t = 1: ValueError.
     """
     def coefficients(comps, beta):

@@ -141,7 +141,7 @@ def _check_mixture(mixture) -> GaussianMixture:
 
 
 def component_labels(mixture: GaussianMixture, x) -> np.ndarray:
-    """For each point of x (N, d), the component k that maximises w_k N(x; mu_k, s_k^2 I), shape (N,).
+    """For each point of x (N, d), the component k that maximises w_k N(x; mu_k, sigma_k^2 I), shape (N,).
 
     That is the component the point most probably came from (eq-06-mass-error). Needs every std > 0.
     """

@@ -42,7 +42,7 @@ def test_component_frequencies_match_weights_and_labels_match_draws(mixture):
     z, labels = mixture.sample(n, np.random.default_rng(1), return_labels=True)
     freq = np.bincount(labels, minlength=3) / n
     assert np.all(np.abs(freq - WEIGHTS) < 5 * np.sqrt(WEIGHTS * (1 - WEIGHTS) / n))  # binomial standard error
-    # each draw comes from its labelled component: |z - mu_k|^2 / s_k^2 is chi^2 with 2 degrees of freedom
+    # each draw comes from its labelled component: |z - mu_k|^2 / sigma_k^2 is chi^2 with 2 degrees of freedom
     scaled = np.sum((z - MEANS[labels]) ** 2, axis=1) / STDS[labels] ** 2
     assert stats.kstest(scaled, stats.chi2(df=2).cdf).pvalue > 1e-3
 

@@ -13,7 +13,7 @@ MIXTURE = data.GaussianMixture([[0.0, 0.0], [3.0, 1.0], [-2.0, 2.5]], [0.5, 1.0,
 
 
 def component_log_joint(schedule, mixture, x, t):
-    """log w_k + log N(x; alpha_t mu_k, (alpha_t^2 s_k^2 + beta_t^2) I) with scipy, shape (K, N)."""
+    """log w_k + log N(x; alpha_t mu_k, (alpha_t^2 sigma_k^2 + beta_t^2) I) with scipy, shape (K, N)."""
     alpha, beta = schedule.alpha(t), schedule.beta(t)
     d = mixture.dim
     return np.stack([np.log(w) + stats.multivariate_normal(alpha * m, (alpha**2 * s**2 + beta**2) * np.eye(d)).logpdf(x)
@@ -76,7 +76,7 @@ def test_posterior_weights_are_finite_near_t_one_with_narrow_components():
 @pytest.mark.parametrize("mixture", [data.two_cities(), data.eight_gaussians(), MIXTURE],
                          ids=["two_cities", "eight_gaussians", "three"])
 def test_marginal_density_is_the_scipy_mixture_and_integrates_to_one(schedule, mixture):
-    """p_t = sum_k w_k N(alpha mu_k, v_k I), summed here with scipy; its grid integral is 1."""
+    """p_t = sum_k w_k N(alpha mu_k, nu_k I), summed here with scipy; its grid integral is 1."""
     path = paths.GaussianPath(schedule)
     grid = data.square_grid(-8.0, 8.0, 161)   # spacing 0.1: a Riemann sum of a Gaussian of std >= 0.14 is exact to ~1e-15
     cell = 0.1**2

@@ -388,7 +388,7 @@ def two_fates_figure(schedule: Schedule | str = "CondOT", n: int = 200, seed: in
 def posterior_mean(path: GaussianPath, mixture: data.GaussianMixture, x, t) -> np.ndarray:
     """E[z | x_t = x] for a Gaussian mixture (eq-mixture-posterior), shape (..., d).
 
-    sum_k p(k | x, t) (mu_k + alpha_t s_k^2 / v_k (x - alpha_t mu_k)), v_k = alpha_t^2 s_k^2 + beta_t^2.
+    sum_k p(k | x, t) (mu_k + alpha_t sigma_k^2 / nu_k (x - alpha_t mu_k)), nu_k = alpha_t^2 sigma_k^2 + beta_t^2.
     """
     x = np.asarray(x, dtype=float)
     values = path.at(t)

@@ -60,7 +60,7 @@ def _new_figure(figsize, dpi=100) -> Figure:
 def grid_marginal_density(schedule: Schedule, mixture: data.GaussianMixture, xs, ys, t) -> np.ndarray:
     """p_t on the grid xs (columns) x ys (rows) for a 2-D mixture, shape (len(ys), len(xs)) (eq-marginal-path).
 
-    Each component of p_t is an isotropic Gaussian N(alpha_t mu_k, v_k I), v_k = alpha_t^2 s_k^2 + beta_t^2,
+    Each component of p_t is an isotropic Gaussian N(alpha_t mu_k, nu_k I), nu_k = alpha_t^2 sigma_k^2 + beta_t^2,
     and an isotropic Gaussian factorises over the coordinates: its values on a grid are the outer product
     of two 1-D Gaussians. So the grid costs K (len(xs) + len(ys)) exponentials instead of K len(xs) len(ys).
     An independent evaluation of the closed form that ``marginal.marginal_density`` also computes.
