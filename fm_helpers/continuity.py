@@ -52,7 +52,7 @@ def _checked_call(fn: Callable, what: str, x: np.ndarray, t, shape: tuple) -> np
 
 
 def divergence(field: Callable, x, t, h: float = 1e-4) -> np.ndarray:
-    """div v(x) = sum_i d v_i / d x_i by central differences (eq-divergence), shape (...).
+    """div f(x) = sum_i d f_i / d x_i by central differences (eq-divergence), shape (...).
 
     ``field(x, t)`` is called with ``t`` as given: a time, or the ``ScheduleValues`` of one time (which the
     field can pass on to ``fm_helpers.marginal`` without evaluating its schedule again)."""
@@ -138,7 +138,7 @@ def continuity_residual(density: Callable, field: Callable, x, t, h_x: float = 1
 
 def box_outflow(field, center, h: float, n: int = 32) -> float:
     """Net outflow of a 2-D field through the edges of the square of side ``h`` centred at ``center``,
-    divided by the area h^2. As h -> 0 it tends to div v(center) (eq-divergence).
+    divided by the area h^2. As h -> 0 it tends to div f(center) (eq-divergence).
 
     ``field(x)`` maps points (..., 2) to vectors (..., 2). Each edge is integrated with the
     n-point Gauss-Legendre rule; the outward normals are +-e_1 and +-e_2.
@@ -165,9 +165,9 @@ def box_outflow(field, center, h: float, n: int = 32) -> float:
     return float(outflow / h**2)
 
 
-#: The three fields of the source/sink/rotation picture: name -> (formula, v(x)).
+#: The three fields of the source/sink/rotation picture: name -> (formula, field).
 EXAMPLE_FIELDS = {
-    "source": (r"$v(x) = x$", lambda x: x),
-    "sink": (r"$v(x) = -x$", lambda x: -x),
-    "rotation": (r"$v(x) = (-x_2,\ x_1)$", lambda x: np.stack([-x[..., 1], x[..., 0]], axis=-1)),
+    "source": (r"$f(x) = x$", lambda x: x),
+    "sink": (r"$f(x) = -x$", lambda x: -x),
+    "rotation": (r"$f(x) = (-x_2,\ x_1)$", lambda x: np.stack([-x[..., 1], x[..., 0]], axis=-1)),
 }

@@ -135,7 +135,7 @@ def test_divergence_examples_figure():
     titles = [ax.get_title() for ax in fig.axes]
     assert len(titles) == 3
     for title, value in zip(titles, ("2.00", "-2.00", "0.00")):
-        assert f"div $v$ = {value}" in title
+        assert f"div $f$ = {value}" in title
         assert f"outflow / area = {value}" in title
     assert all(ax.get_xlabel() and ax.get_ylabel() for ax in fig.axes)
 

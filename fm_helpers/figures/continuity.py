@@ -305,7 +305,7 @@ def _check_data(name) -> None:
 
 
 def divergence_examples_figure(box_center=(0.9, 0.6), box_side: float = 0.6) -> Figure:
-    """A source (v = x), a sink (v = -x) and a rotation (v = (-x_2, x_1)), each with its divergence
+    """A source (f = x), a sink (f = -x) and a rotation (f = (-x_2, x_1)), each with its divergence
     computed by ``fm_helpers.continuity.divergence`` and the net outflow per area through a dashed box."""
     fig = Figure(figsize=(9.6, 3.5), dpi=80, layout="constrained")
     axes = fig.subplots(1, 3)
@@ -321,7 +321,7 @@ def divergence_examples_figure(box_center=(0.9, 0.6), box_side: float = 0.6) -> 
         ax.add_patch(Rectangle(corner, box_side, box_side, fill=False, lw=2, ls=styles[name],
                                edgecolor=COLORS["naive"] if div > 0 else COLORS["noise"] if div < 0 else COLORS["accent"]))
         ax.set(xlim=(-1.7, 1.7), ylim=(-1.7, 1.7), aspect="equal", xlabel="$x_1$", ylabel="$x_2$",
-               title=f"{name}: {formula}\ndiv $v$ = {div + 0.0:.2f}; outflow / area = {flow + 0.0:.2f}")
+               title=f"{name}: {formula}\ndiv $f$ = {div + 0.0:.2f}; outflow / area = {flow + 0.0:.2f}")
         ax.title.set_fontsize(10)
     return fig
 
