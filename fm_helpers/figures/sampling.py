@@ -350,7 +350,7 @@ def order_figure(steps, errors: dict, orders: dict) -> Figure:
             ax.loglog(steps, values, ms=4, lw=1.4, **style,
                       label=f"{METHOD_NAMES[method]}: slope {orders[name][method]:.2f}")
         ax.set_title(name, fontsize=10)
-        ax.set_xlabel("steps n")
+        ax.set_xlabel("steps N")
         ax.minorticks_off()  # log axes: minor ticks cost more to draw than the rest of the figure
         ax.grid(True, which="major", lw=0.4, alpha=0.5)
         ax.legend(fontsize=7, loc="lower left")
